@@ -1,0 +1,190 @@
+"""Run one snippet in this process and write its results and figures.
+
+Invoked by :mod:`book.runner` as ``python -m book.execute MODULE OUT_DIR``, one
+process per snippet, so a crash, a leak or a global torch setting in one snippet
+cannot touch another. Writes ``OUT_DIR/result.json`` and the figures on success;
+on failure writes ``OUT_DIR/error.json`` ({"kind", "message"}) and exits 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+import random
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from book.claims import BUILD_SEED, CLAIM_SEEDS, validate_claims
+
+#: Module providing ``theme_rc(theme) -> dict`` (matplotlib rcParams per site palette).
+STYLE_MODULE = "snippets.common"
+THEMES = ("light", "dark")
+
+
+class SnippetError(Exception):
+    """A snippet broke the contract; ``kind`` says how."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def make_deterministic(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    # One thread: reduction order, and so the last bits of every float, then do not
+    # depend on how many cores the machine has.
+    torch.set_num_threads(1)
+
+
+def nonfinite_paths(value: Any, path: str = "") -> list[str]:
+    """Key paths in a results tree whose value is NaN or ±inf, or not JSON data."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, (int, float)):
+        return [] if math.isfinite(value) else [f"{path or '<root>'} = {value}"]
+    if isinstance(value, dict):
+        bad = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                bad.append(f"{path}.{key!r} (keys must be strings)")
+            bad += nonfinite_paths(item, f"{path}.{key}" if path else key)
+        return bad
+    if isinstance(value, (list, tuple)):
+        bad = []
+        for index, item in enumerate(value):
+            bad += nonfinite_paths(item, f"{path}[{index}]")
+        return bad
+    return [f"{path or '<root>'} is a {type(value).__name__}, not a plain number, string, list or dict"]
+
+
+def load_snippet(module_name: str):
+    module = importlib.import_module(module_name)
+    for name in ("measure", "plot"):
+        if not callable(getattr(module, name, None)):
+            raise SnippetError("interface", f"{module_name} has no function {name}()")
+    if not (module.__doc__ or "").strip():
+        raise SnippetError("interface", f"{module_name} has no docstring (its first line is the title)")
+    try:
+        validate_claims(module_name, getattr(module, "CLAIMS", None))
+    except (TypeError, ValueError) as exc:
+        raise SnippetError("interface", str(exc)) from exc
+    return module
+
+
+def measure_at(module, seed: int) -> dict:
+    make_deterministic(seed)
+    results = module.measure(seed=seed)
+    if not isinstance(results, dict):
+        raise SnippetError("interface", f"measure() returned {type(results).__name__}, not a dict")
+    bad = nonfinite_paths(results)
+    if bad:
+        raise SnippetError("nonfinite", f"measure(seed={seed}) returned non-finite values: " + "; ".join(bad[:5]))
+    return results
+
+
+def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    try:
+        theme_rc = importlib.import_module(STYLE_MODULE).theme_rc
+    except (ImportError, AttributeError):
+        theme_rc = lambda theme: {}  # noqa: E731 - a project without a house style
+
+    figures: dict[str, dict] = {}
+    for theme in THEMES:
+        with plt.rc_context({**theme_rc(theme), "svg.hashsalt": "vanishing-gradients"}):
+            drawn = module.plot(results)
+            if not isinstance(drawn, dict) or not drawn:
+                raise SnippetError("interface", "plot() must return a non-empty dict {name: (figure, alt_text)}")
+            for name, item in drawn.items():
+                if not (isinstance(item, tuple) and len(item) == 2 and str(item[1]).strip()):
+                    raise SnippetError("interface", f"plot()['{name}'] must be (figure, non-empty alt text)")
+                figure, alt = item
+                suffix = "" if theme == "light" else f".{theme}"
+                filename = f"{snippet_id}-{name}{suffix}.svg"
+                # Date=None keeps a timestamp out of the file: two builds give the same bytes.
+                figure.savefig(out_dir / filename, format="svg", metadata={"Date": None})
+                plt.close(figure)
+                figures.setdefault(name, {"alt": str(alt).strip()})[theme] = f"figures/{filename}"
+    return figures
+
+
+def run(module_name: str, out_dir: Path) -> dict:
+    module = load_snippet(module_name)
+    snippet_id = module_name.rsplit(".", 1)[-1]
+    claims = validate_claims(module_name, module.CLAIMS)
+
+    results_by_seed = {seed: measure_at(module, seed) for seed in CLAIM_SEEDS}
+    verdicts = [claim.evaluate(results_by_seed[seed], seed) for claim in claims for seed in CLAIM_SEEDS]
+    failed = [v.describe(snippet_id) for v in verdicts if not v.passed]
+    if failed:
+        raise SnippetError("claim", "\n".join(failed))
+
+    results = results_by_seed[BUILD_SEED]
+    figures = save_figures(module, snippet_id, results, out_dir)
+
+    import matplotlib
+    import numpy
+    import torch
+
+    return {
+        "snippet": snippet_id,
+        "module": module_name,
+        "source": module_name.replace(".", "/") + ".py",
+        "title": module.__doc__.strip().splitlines()[0].strip(),
+        "build_seed": BUILD_SEED,
+        "results": results,
+        "claims": [
+            {
+                "id": claim.id,
+                "statement": claim.statement,
+                "check": claim.check,
+                "fmt": claim.fmt,
+                "values": {str(v.seed): v.value for v in verdicts if v.claim is claim},
+                "formatted": {str(v.seed): claim.format_value(v.value) for v in verdicts if v.claim is claim},
+                "passed": True,
+            }
+            for claim in claims
+        ],
+        "figures": figures,
+        "versions": {"torch": torch.__version__, "numpy": numpy.__version__, "matplotlib": matplotlib.__version__},
+    }
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m book.execute MODULE OUT_DIR", file=sys.stderr)
+        return 2
+    module_name, out_dir = argv[0], Path(argv[1])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        record = run(module_name, out_dir)
+    except SnippetError as exc:
+        error = {"kind": exc.kind, "message": str(exc)}
+    except BaseException:  # noqa: BLE001 - any crash is reported with its traceback
+        error = {"kind": "exception", "message": traceback.format_exc()}
+    else:
+        text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False, ensure_ascii=False)
+        (out_dir / "result.json").write_text(text + "\n", encoding="utf-8")
+        return 0
+    (out_dir / "error.json").write_text(json.dumps(error, indent=1), encoding="utf-8")
+    print(error["message"], file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

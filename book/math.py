@@ -1,0 +1,65 @@
+"""Typeset the pages' LaTeX as MathML at build time.
+
+pymdownx.arithmatex (generic mode) finds the math and leaves it as
+``<span class="arithmatex">\\(…\\)</span>`` / ``<div class="arithmatex">\\[…\\]</div>``;
+this module replaces each with MathML from latex2mathml, which every current browser
+renders natively. No script, font or style is loaded for math, so pages stay
+self-contained and instant navigation needs nothing re-run.
+
+latex2mathml covers most of LaTeX math but not all; a formula it cannot convert
+cleanly is an error naming the formula, never a page with raw LaTeX.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from latex2mathml.converter import convert
+
+MATH = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])\s*</(?P=tag)>',
+    re.DOTALL,
+)
+#: Spellings latex2mathml does not know, rewritten to ones it does.
+REWRITES = [(re.compile(r"\\[lr]?Vert\b"), r"\\|")]
+#: Signs of a command latex2mathml passed through instead of converting.
+LEFTOVER = re.compile(r">[^<]*\\[A-Za-z|]+[^<]*<|<mi>&amp;</mi>|<mi>&</mi>")
+
+
+class MathError(ValueError):
+    pass
+
+
+def to_mathml(latex: str, display: bool) -> str:
+    source = latex
+    for pattern, replacement in REWRITES:
+        source = pattern.sub(replacement, source)
+    try:
+        mathml = convert(source, display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises several exception types
+        raise MathError(f"cannot typeset ${latex}$: {exc}") from None
+    leftover = LEFTOVER.search(mathml)
+    if leftover:
+        raise MathError(f"cannot typeset ${latex}$: unsupported LaTeX near {html.unescape(leftover.group(0))!r}")
+    # Keep the source for screen readers' alternatives and for copy-paste.
+    return mathml.replace("<math ", f'<math alttext="{html.escape(latex, quote=True)}" ', 1)
+
+
+def render_math(page_html: str) -> tuple[str, list[str]]:
+    """Return the page with every formula typeset, and the formulas that failed."""
+    errors: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        display = match.group("block") is not None
+        latex = html.unescape(match.group("block") if display else match.group("inline"))
+        try:
+            mathml = to_mathml(latex.strip(), display)
+        except MathError as exc:
+            errors.append(str(exc))
+            return match.group(0)
+        cls = "book-math book-math-display" if display else "book-math"
+        tag = "div" if display else "span"
+        return f'<{tag} class="{cls}">{mathml}</{tag}>'
+
+    return MATH.sub(replace, page_html), errors

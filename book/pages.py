@@ -1,0 +1,237 @@
+"""Fill a chapter's Markdown from its snippets' results — independent of the site generator.
+
+Directives (double square brackets, so they collide with neither Jinja nor LaTeX braces):
+
+``[[ID:KEY]]`` / ``[[ID:KEY|FMT]]``
+    A measured value from snippet ``ID``'s results; ``KEY`` is a dotted path, where a
+    number indexes a list (``profile.0``, ``profile.-1``). ``FMT`` is a Python format
+    spec (default ``.3g``), or ``sciN`` (``3.1 × 10⁻⁵`` in HTML, N significant digits,
+    default 2), or ``texN`` (``3.1 \\times 10^{-5}``, for use inside ``$…$``).
+``[[figure ID:NAME|Caption]]``
+    Figure NAME drawn by snippet ``ID``, in light and dark variants, with its alt text
+    from the snippet, the caption, and links to the data (JSON) behind it and its source.
+``[[claims]]``
+    The tested claims of every snippet this page uses, with measured values and checks.
+
+A page "uses" a snippet when it names it in a directive or includes its file with
+``--8<-- "snippets/…/ID.py"``. Unknown snippets, keys and figures are errors.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from book.claims import BUILD_SEED, CLAIM_SEEDS
+
+DIRECTIVE = re.compile(r"\[\[\s*([^\[\]\n]+?)\s*\]\]")
+IDENT = r"[a-z_][a-z0-9_]*"
+VALUE = re.compile(rf"^(?P<id>{IDENT}):(?P<key>[A-Za-z0-9_.\-]+)\s*(?:\|\s*(?P<fmt>\S+))?$")
+FIGURE = re.compile(rf"^figure\s+(?P<id>{IDENT}):(?P<name>[A-Za-z0-9_\-]+)\s*(?:\|\s*(?P<caption>.+))?$")
+INCLUDE = re.compile(r"""--8<--\s*["']snippets/[^"':]+?/(?P<id>[a-z_][a-z0-9_]*)\.py""")
+FENCE = re.compile(r"^\s*(```|~~~)")
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class PageError(Exception):
+    pass
+
+
+@dataclass
+class SnippetView:
+    """What a page may use of one snippet: its result, or why there is none."""
+
+    id: str
+    source: str  # project-relative path of the snippet file
+    result: dict | None
+    error: str = ""
+
+
+@dataclass
+class Rendered:
+    markdown: str
+    errors: list[str] = field(default_factory=list)
+    used: list[str] = field(default_factory=list)
+
+
+def format_number(value: Any, fmt: str | None) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return html.escape(value)
+    if not isinstance(value, (int, float)):
+        raise PageError(f"is a {type(value).__name__}, not a number (point the key at one element)")
+    fmt = fmt or ".3g"
+    match = re.fullmatch(r"(sci|tex)(\d*)", fmt)
+    if match:
+        digits = int(match.group(2) or 2)
+        if value == 0 or not math.isfinite(value):
+            return f"{value:g}"
+        exponent = math.floor(math.log10(abs(value)))
+        mantissa = value / 10**exponent
+        if round(abs(mantissa), digits - 1) >= 10:  # 9.99 rounded up to 10.0
+            mantissa, exponent = mantissa / 10, exponent + 1
+        if -2 <= exponent <= 3:
+            return f"{value:.{digits}g}"
+        text = f"{mantissa:.{digits - 1}f}"
+        if match.group(1) == "tex":
+            return f"{text} \\times 10^{{{exponent}}}"
+        return f"{text} × 10{str(exponent).translate(SUPERSCRIPT)}"
+    if fmt.endswith("d") and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return format(value, fmt)  # ASCII minus: the value may sit inside LaTeX
+    except (ValueError, TypeError) as exc:
+        raise PageError(f"format {fmt!r} does not apply to {value!r}: {exc}") from None
+
+
+def lookup(results: Any, key: str) -> Any:
+    node = results
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and re.fullmatch(r"-?\d+", part) and -len(node) <= int(part) < len(node):
+            node = node[int(part)]
+        else:
+            if isinstance(node, dict):
+                options = ", ".join(sorted(node)[:12])
+                raise PageError(f"has no key {part!r} (there: {options})")
+            raise PageError(f"has no element {part!r}")
+    return node
+
+
+def _relative(target: str, page_src_uri: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(page_src_uri) or ".")
+
+
+def _escape_alt(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
+
+
+def render_figure(view: SnippetView, name: str, caption: str, page: str, source_url: Callable[[str], str | None]):
+    figures = view.result["figures"]
+    if name not in figures:
+        raise PageError(f"figure '{view.id}:{name}' does not exist (snippet draws: {', '.join(sorted(figures))})")
+    figure = figures[name]
+    alt = _escape_alt(figure["alt"])
+    light, dark = _relative(figure["light"], page), _relative(figure["dark"], page)
+    data = _relative(f"results/{view.id}.json", page)
+    links = [f"[data (JSON)]({data})"]
+    url = source_url(view.source)
+    if url:
+        links.append(f"[source]({url})")
+    caption_html = f"{caption} " if caption else ""
+    return (
+        f'\n<figure class="book-figure" markdown>\n'
+        f"[![{alt}]({light}#only-light){{ loading=lazy }}]({light})\n"
+        f"[![{alt}]({dark}#only-dark){{ loading=lazy }}]({dark})\n"
+        f'<figcaption markdown="span">{caption_html}<span class="book-figure-links">{" · ".join(links)}</span></figcaption>\n'
+        f"</figure>\n"
+    )
+
+
+def render_claims(views: list[SnippetView], source_url: Callable[[str], str | None]) -> str:
+    seeds = f"{CLAIM_SEEDS[0]}–{CLAIM_SEEDS[-1]}"
+    rows, tests = [], []
+    for view in views:
+        test_path = "tests/" + view.source.split("/", 1)[1].rsplit("/", 1)[0] + f"/test_{view.id}.py"
+        url = source_url(test_path)
+        tests.append(f'<a href="{html.escape(url)}"><code>{test_path}</code></a>' if url else f"<code>{test_path}</code>")
+        if view.result is None:
+            rows.append(
+                f'<tr class="book-claim-failed"><td colspan="4">Snippet <code>{view.id}</code> has no result: '
+                f"{html.escape(view.error.splitlines()[0] if view.error else 'not run')}</td></tr>"
+            )
+            continue
+        for claim in view.result["claims"]:
+            values = [claim["values"][str(s)] for s in CLAIM_SEEDS]
+            formatted = claim["formatted"]
+            if all(isinstance(v, bool) for v in values):
+                spread = "true at every seed" if all(values) else "not true at every seed"
+            else:
+                low, high = min(values), max(values)
+                spread = f"{format(low, claim['fmt'])} … {format(high, claim['fmt'])}"
+            rows.append(
+                "<tr>"
+                f"<td>{html.escape(claim['statement'])}</td>"
+                f"<td class=\"book-claim-value\">{html.escape(formatted[str(BUILD_SEED)])}</td>"
+                f"<td class=\"book-claim-value\">{html.escape(spread)}</td>"
+                f"<td class=\"book-claim-check\">{html.escape(claim['check'])}</td>"
+                "</tr>"
+            )
+    return (
+        '\n<div class="admonition book-claims" markdown>\n'
+        '<p class="admonition-title">Tested claims</p>\n'
+        "<table>\n<thead><tr><th>Claim</th>"
+        f"<th>Measured (seed {BUILD_SEED})</th><th>Range over seeds {seeds}</th><th>Check</th></tr></thead>\n"
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
+        f"<p>The build evaluates every check at seeds {seeds} and fails if one does not hold; "
+        f"the same checks run in {', '.join(tests)}.</p>\n</div>\n"
+    )
+
+
+def render(
+    markdown: str,
+    page: str,
+    views: Mapping[str, SnippetView],
+    source_url: Callable[[str], str | None] = lambda path: None,
+) -> Rendered:
+    """Replace the directives in ``markdown`` (page ``page``, a docs-relative path)."""
+    out = Rendered(markdown)
+    used: list[str] = []
+
+    def use(snippet_id: str) -> SnippetView:
+        if snippet_id not in views:
+            raise PageError(f"unknown snippet '{snippet_id}' (known: {', '.join(sorted(views))})")
+        if snippet_id not in used:
+            used.append(snippet_id)
+        view = views[snippet_id]
+        if view.result is None:
+            raise PageError(f"snippet '{snippet_id}' has no result: {view.error.splitlines()[0] if view.error else ''}")
+        return view
+
+    for match in INCLUDE.finditer(markdown):
+        if match.group("id") in views and match.group("id") not in used:
+            used.append(match.group("id"))
+
+    def replace(match: re.Match) -> str:
+        body = match.group(1)
+        try:
+            if body == "claims":
+                return match.group(0)  # filled once every snippet on the page is known
+            figure = FIGURE.match(body)
+            if figure:
+                view = use(figure.group("id"))
+                return render_figure(view, figure.group("name"), figure.group("caption") or "", page, source_url)
+            value = VALUE.match(body)
+            if value:
+                view = use(value.group("id"))
+                try:
+                    found = lookup(view.result["results"], value.group("key"))
+                    return format_number(found, value.group("fmt"))
+                except PageError as exc:
+                    raise PageError(f"result key '{value.group('id')}:{value.group('key')}' {exc}") from None
+            if re.match(rf"^(figure\b|{IDENT}:)", body):
+                raise PageError(f"malformed directive '[[{body}]]'")
+            return match.group(0)  # not ours (e.g. Python's x[[0]] in prose)
+        except PageError as exc:
+            out.errors.append(str(exc))
+            return f"**⚠ [[{html.escape(body)}]]**"
+
+    lines, in_fence = [], False
+    for line in markdown.split("\n"):
+        if FENCE.match(line):
+            in_fence = not in_fence
+        lines.append(line if in_fence else DIRECTIVE.sub(replace, line))
+    text = "\n".join(lines)
+
+    claims_marker = re.compile(r"\[\[\s*claims\s*\]\]")
+    if used and not claims_marker.search(text):
+        out.errors.append("uses snippets but has no [[claims]] block to show their tested claims")
+    text = claims_marker.sub(lambda m: render_claims([views[i] for i in used], source_url), text)
+    out.markdown, out.used = text, used
+    return out

@@ -1,0 +1,341 @@
+"""Find, hash, cache and run the book's snippets — independent of the site generator.
+
+A snippet is a module ``snippets/<chapter>/<name>.py`` whose name does not start with
+an underscore; ``<name>`` is its id and must be unique in the book. Each runs in its
+own process (:mod:`book.execute`) with a timeout; results are cached under
+``.cache/book/`` keyed by a hash of everything that can change them. Deciding that a
+snippet is cached reads files only: a build in which nothing changed imports no torch.
+
+Switches (environment variables, also honoured by ``make site`` / ``make serve``):
+
+``BOOK_EXECUTE=0``   no execution: use cached results only (missing ones are errors)
+``BOOK_FORCE=1``     rerun every selected snippet even when its cache is valid
+``BOOK_ONLY=GLOB``   run only snippets whose id matches GLOB (comma-separated globs);
+                     the others come from the cache
+``BOOK_TIMEOUT=SEC`` per-snippet timeout in seconds (default 300)
+``BOOK_JOBS=N``      snippets run in parallel (default: number of cores)
+``BOOK_CACHE=DIR``   cache folder (default ``.cache/book`` under the project)
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+BOOK_DIR = Path(__file__).resolve().parent
+#: Files of the runner itself: a change to any of them invalidates every cache entry.
+RUNNER_FILES = ("claims.py", "execute.py", "runner.py")
+#: Installed packages whose version is part of every snippet's hash.
+HASHED_PACKAGES = ("torch", "numpy", "matplotlib")
+DEFAULT_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Options:
+    execute: bool = True
+    force: bool = False
+    only: tuple[str, ...] = ()
+    timeout: float = DEFAULT_TIMEOUT
+    jobs: int = max(1, os.cpu_count() or 1)
+    cache_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Options":
+        env = os.environ if env is None else env
+
+        def flag(name: str, default: bool) -> bool:
+            raw = env.get(name, "").strip().lower()
+            if not raw:
+                return default
+            if raw in {"1", "true", "yes", "on"}:
+                return True
+            if raw in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"environment variable {name}={env[name]!r} is not a yes/no value (use 1 or 0)")
+
+        def number(name: str, default: float) -> float:
+            raw = env.get(name, "").strip()
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                raise ValueError(f"environment variable {name}={raw!r} is not a number") from None
+
+        only = tuple(p.strip() for p in env.get("BOOK_ONLY", "").split(",") if p.strip())
+        cache = env.get("BOOK_CACHE", "").strip()
+        return cls(
+            execute=flag("BOOK_EXECUTE", True),
+            force=flag("BOOK_FORCE", False),
+            only=only,
+            timeout=number("BOOK_TIMEOUT", DEFAULT_TIMEOUT),
+            jobs=max(1, int(number("BOOK_JOBS", os.cpu_count() or 1))),
+            cache_dir=Path(cache) if cache else None,
+        )
+
+    def selects(self, snippet_id: str) -> bool:
+        return not self.only or any(fnmatch.fnmatchcase(snippet_id, pattern) for pattern in self.only)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    id: str
+    module: str
+    path: Path  # absolute
+
+    def source_relpath(self, root: Path) -> str:
+        return self.path.relative_to(root).as_posix()
+
+
+@dataclass
+class Outcome:
+    """What happened to one snippet in one build."""
+
+    snippet: Snippet
+    status: str  # "cached", "ran", "failed", "missing"
+    seconds: float = 0.0
+    result: dict | None = None
+    error: str = ""
+    files: dict[str, Path] = field(default_factory=dict)  # site path -> file to publish
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+def discover(root: Path) -> list[Snippet]:
+    """All snippets under ``root/snippets``, sorted by id; ids must be unique."""
+    package = root / "snippets"
+    if not package.is_dir():
+        raise FileNotFoundError(f"{package}: no snippets folder")
+    found: dict[str, Snippet] = {}
+    for path in sorted(package.glob("*/*.py")):
+        if path.name.startswith("_"):
+            continue
+        snippet = Snippet(path.stem, f"snippets.{path.parent.name}.{path.stem}", path.resolve())
+        if snippet.id in found:
+            raise ValueError(
+                f"snippet id {snippet.id!r} is used twice: {found[snippet.id].path} and {path} (ids must be unique)"
+            )
+        found[snippet.id] = snippet
+    return [found[key] for key in sorted(found)]
+
+
+def _local_imports(path: Path, root: Path) -> set[Path]:
+    """Files of this project that ``path`` imports (``snippets.*`` and ``book.*``)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError:
+        return set()  # the run itself will report the syntax error
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative import: resolve against this file's package
+                base = path.parent
+                for _ in range(node.level - 1):
+                    base = base.parent
+                prefix = ".".join(base.relative_to(root).parts)
+                module = f"{prefix}.{node.module}" if node.module else prefix
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    files = set()
+    for name in names:
+        if not name.split(".")[0] in {"snippets", "book"}:
+            continue
+        parts = name.split(".")
+        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+            if candidate.is_file():
+                files.add(candidate.resolve())
+        # ``import snippets.a.b`` also runs the packages' __init__ files.
+        for depth in range(1, len(parts)):
+            init = root.joinpath(*parts[:depth], "__init__.py")
+            if init.is_file():
+                files.add(init.resolve())
+    return files
+
+
+def dependency_files(snippet: Snippet, root: Path) -> list[Path]:
+    """The snippet's file and every local module it imports, transitively."""
+    seen: set[Path] = set()
+    todo = [snippet.path]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        todo.extend(_local_imports(path, root) - seen)
+    return sorted(seen)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in HASHED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)  # reads metadata; does not import
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def snippet_hash(snippet: Snippet, root: Path, versions: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"python {sys.version_info[:2]}\n".encode())
+    for name, version in sorted(versions.items()):
+        digest.update(f"{name}=={version}\n".encode())
+    files = [BOOK_DIR / name for name in RUNNER_FILES] + dependency_files(snippet, root)
+    for path in files:
+        label = path.relative_to(root).as_posix() if path.is_relative_to(root) else f"book/{path.name}"
+        digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+def _published_files(entry: Path, result: dict) -> dict[str, Path]:
+    files = {f"results/{result['snippet']}.json": entry / "result.json"}
+    for figure in result["figures"].values():
+        for key, site_path in figure.items():
+            if key != "alt":
+                files[site_path] = entry / Path(site_path).name
+    return files
+
+
+def _load_cached(entry: Path) -> dict | None:
+    try:
+        result = json.loads((entry / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if all(path.is_file() for path in _published_files(entry, result).values()):
+        return result
+    return None
+
+
+def _execute(snippet: Snippet, root: Path, entry: Path, timeout: float) -> tuple[dict | None, str]:
+    """Run the snippet in a child process; return (result, error message)."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{snippet.id}-", dir=entry.parent))
+    env = {
+        **os.environ,
+        "MPLBACKEND": "Agg",
+        "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONPATH": os.pathsep.join([str(root), str(BOOK_DIR.parent), os.environ.get("PYTHONPATH", "")]),
+    }
+    command = [sys.executable, "-m", "book.execute", snippet.module, str(scratch)]
+    try:
+        process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return None, f"timed out after {timeout:g} s (BOOK_TIMEOUT)"
+        error_file = scratch / "error.json"
+        if process.returncode != 0 or not (scratch / "result.json").is_file():
+            if error_file.is_file():
+                error = json.loads(error_file.read_text(encoding="utf-8"))
+                return None, f"{error['kind']}: {error['message']}"
+            tail = stderr.decode(errors="replace")[-4000:]
+            return None, f"process exited with code {process.returncode}\n{tail}"
+        if entry.exists():
+            shutil.rmtree(entry)
+        scratch.rename(entry)
+        return json.loads((entry / "result.json").read_text(encoding="utf-8")), ""
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_all(root: Path, options: Options | None = None, log=print) -> list[Outcome]:
+    """Bring every snippet's results up to date; never raises for a snippet's failure."""
+    root = Path(root).resolve()
+    options = options or Options.from_env()
+    cache_dir = (options.cache_dir or root / ".cache" / "book").resolve()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    versions = package_versions()
+
+    outcomes: list[Outcome] = []
+    to_run: list[tuple[Outcome, Path]] = []
+    for snippet in discover(root):
+        entry = cache_dir / f"{snippet.id}-{snippet_hash(snippet, root, versions)}"
+        outcome = Outcome(snippet, "missing")
+        outcomes.append(outcome)
+        cached = _load_cached(entry)
+        wanted = options.execute and options.selects(snippet.id)
+        if cached is not None and not (options.force and wanted):
+            outcome.status, outcome.result = "cached", cached
+            outcome.files = _published_files(entry, cached)
+        elif wanted:
+            to_run.append((outcome, entry))
+        else:
+            reason = "BOOK_EXECUTE=0" if not options.execute else f"BOOK_ONLY={','.join(options.only)}"
+            outcome.error = f"not executed ({reason}) and no cached result for the current source"
+
+    def work(item: tuple[Outcome, Path]) -> None:
+        outcome, entry = item
+        start = time.perf_counter()
+        result, error = _execute(outcome.snippet, root, entry, options.timeout)
+        outcome.seconds = time.perf_counter() - start
+        if result is None:
+            outcome.status, outcome.error = "failed", error
+        else:
+            outcome.status, outcome.result = "ran", result
+            outcome.files = _published_files(entry, result)
+            _prune_stale(cache_dir, outcome.snippet.id, keep=entry)
+
+    # Threads only wait on child processes; the work happens in the children.
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        list(pool.map(work, to_run))
+    return outcomes
+
+
+def _prune_stale(cache_dir: Path, snippet_id: str, keep: Path) -> None:
+    for old in cache_dir.glob(f"{snippet_id}-*"):
+        # Ids contain no "-", so ``foo-*`` never matches another snippet's entries.
+        if old != keep and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def timing_table(outcomes: list[Outcome]) -> str:
+    width = max([len(o.snippet.id) for o in outcomes] + [7])
+    lines = [f"{'snippet':<{width}}  {'status':<7}  seconds", f"{'-' * width}  -------  -------"]
+    for outcome in outcomes:
+        seconds = f"{outcome.seconds:7.2f}" if outcome.status in {"ran", "failed"} else "      -"
+        lines.append(f"{outcome.snippet.id:<{width}}  {outcome.status:<7}  {seconds}")
+    ran = [o for o in outcomes if o.status in {"ran", "failed"}]
+    lines.append(
+        f"{len(outcomes)} snippets: {len(ran)} executed ({sum(o.seconds for o in ran):.1f} s of work), "
+        f"{sum(o.status == 'cached' for o in outcomes)} from cache, "
+        f"{sum(o.status == 'failed' for o in outcomes)} failed, {sum(o.status == 'missing' for o in outcomes)} missing"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m book.runner [ROOT]``: run the snippets without building the site."""
+    argv = sys.argv[1:] if argv is None else argv
+    root = Path(argv[0]) if argv else Path.cwd()
+    outcomes = run_all(root)
+    print(timing_table(outcomes))
+    for outcome in outcomes:
+        if not outcome.ok:
+            print(f"\n{outcome.snippet.id} ({outcome.snippet.source_relpath(root.resolve())}): {outcome.error}")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Shared helpers for every snippet: model builders, per-layer gradients, plot style.
+
+Written once here so that each snippet reads top to bottom as its experiment only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from cycler import cycler
+from torch import nn
+
+from book.claims import Claim  # noqa: F401 - re-exported: snippets import everything from here
+
+# --------------------------------------------------------------------------- models
+
+ACTIVATIONS = {
+    "linear": nn.Identity,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "selu": nn.SELU,
+}
+
+
+def generator(seed: int) -> torch.Generator:
+    """A private random stream, so a snippet's numbers depend on its seed alone."""
+    return torch.Generator().manual_seed(seed)
+
+
+def init_linear_(layer: nn.Linear, scheme: str, sigma_w: float, rng: torch.Generator) -> None:
+    """Initialise one layer in place.
+
+    ``scaled_normal``: W ~ N(0, sigma_w² / fan_in) — the scale the theory talks about.
+    ``xavier``: N(0, 2 / (fan_in + fan_out)) (Glorot & Bengio 2010).
+    ``he``: N(0, 2 / fan_in) (He et al. 2015).
+    ``default``: whatever ``nn.Linear`` did on construction (left untouched).
+    Biases, if any, start at zero except under ``default``.
+    """
+    if scheme == "default":
+        return
+    fan_out, fan_in = layer.weight.shape
+    std = {
+        "scaled_normal": sigma_w / math.sqrt(fan_in),
+        "xavier": math.sqrt(2.0 / (fan_in + fan_out)),
+        "he": math.sqrt(2.0 / fan_in),
+    }.get(scheme)
+    if std is None:
+        raise ValueError(f"unknown init scheme {scheme!r}")
+    with torch.no_grad():
+        layer.weight.normal_(0.0, std, generator=rng)
+        if layer.bias is not None:
+            layer.bias.zero_()
+
+
+def mlp(
+    depth: int,
+    width: int,
+    *,
+    activation: str = "linear",
+    sigma_w: float = 1.0,
+    init: str = "scaled_normal",
+    bias: bool = False,
+    in_features: int | None = None,
+    seed: int = 0,
+) -> nn.Sequential:
+    """``depth`` blocks ``Linear → activation``, each a child of the returned Sequential.
+
+    Block ``l`` (1-based in the text, ``model[l-1]`` in code) maps h_{l-1} to h_l.
+    """
+    rng = generator(seed)
+    blocks = []
+    for index in range(depth):
+        layer = nn.Linear(in_features if index == 0 and in_features else width, width, bias=bias)
+        init_linear_(layer, init, sigma_w, rng)
+        blocks.append(nn.Sequential(layer, ACTIVATIONS[activation]()))
+    return nn.Sequential(*blocks)
+
+
+# --------------------------------------------------------------------- measurement
+
+
+# --8<-- [start:layer_gradient_norms]
+def layer_gradient_norms(model: nn.Sequential, inputs: torch.Tensor, loss_fn) -> dict:
+    """Forward ``inputs`` block by block, backpropagate ``loss_fn(output)``, and return
+
+    ``hidden``: ‖∂L/∂h_l‖ for l = 1..L (the gradient arriving at each block's output),
+    ``weight``: ‖∂L/∂W_l‖ for the first weight matrix of each block,
+    ``activation``: ‖h_l‖ for l = 1..L, ``loss``: the loss value.
+    All norms are Frobenius norms over the whole batch.
+    """
+    model.zero_grad(set_to_none=True)
+    hidden, h = [], inputs
+    for block in model:
+        h = block(h)
+        h.retain_grad()
+        hidden.append(h)
+    loss = loss_fn(h)
+    loss.backward()
+    weights = [next(p for name, p in block.named_parameters() if name.endswith("weight")) for block in model]
+    return {
+        "hidden": [float(t.grad.norm()) for t in hidden],
+        "weight": [float(w.grad.norm()) for w in weights],
+        "activation": [float(t.detach().norm()) for t in hidden],
+        "loss": float(loss.detach()),
+    }
+# --8<-- [end:layer_gradient_norms]
+
+
+def log10_slope(values, start: int = 0) -> float:
+    """Least-squares slope of log10(values) against their index: decades per step."""
+    y = np.log10(np.asarray(values[start:], dtype=float))
+    x = np.arange(len(y))
+    return float(np.polyfit(x, y, 1)[0])
+
+
+# ---------------------------------------------------------------------- plot style
+
+#: Line colours chosen to read on both the light and the dark page background.
+PALETTE = ["#3b82d6", "#e07b39", "#2fa374", "#b35fc7", "#c9a227", "#d9546e", "#7f8c9a"]
+
+_THEMES = {
+    "light": {"text": "#2b2b2b", "edge": "#5b5b5b", "grid": "#d9d9d9"},
+    "dark": {"text": "#d8dadf", "edge": "#a0a6b0", "grid": "#3b404c"},
+}
+
+
+def theme_rc(theme: str) -> dict:
+    """matplotlib settings for the site's light or dark palette (transparent background)."""
+    colours = _THEMES[theme]
+    return {
+        "axes.prop_cycle": cycler(color=PALETTE),
+        "figure.facecolor": "none",
+        "axes.facecolor": "none",
+        "savefig.transparent": True,
+        "savefig.bbox": "tight",
+        "text.color": colours["text"],
+        "axes.labelcolor": colours["text"],
+        "axes.edgecolor": colours["edge"],
+        "xtick.color": colours["text"],
+        "ytick.color": colours["text"],
+        "grid.color": colours["grid"],
+        "axes.grid": True,
+        "grid.linewidth": 0.6,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "legend.frameon": False,
+        "font.size": 10,
+        "lines.linewidth": 1.8,
+        "svg.fonttype": "path",  # glyphs as paths: the page loads no font for figures
+    }
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float = 3.2):
+    """A figure of the site's size with ``ncols × nrows`` axes (an array when more than one)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
+    return fig, axes
+
+
+def rounded(values, digits: int = 6):
+    """Round floats (or a list of them) to ``digits`` significant digits for the results JSON."""
+    if isinstance(values, (list, tuple, np.ndarray)):
+        return [rounded(v, digits) for v in values]
+    return float(f"{float(values):.{digits}g}")

@@ -1,0 +1,1 @@
+"""Chapter: Deep networks — the chain rule multiplies."""

@@ -1,0 +1,112 @@
+"""Per-layer gradients of a deep linear MLP below, at and above the critical weight scale
+
+A linear network h_l = W_l h_{l-1} with W_l ~ N(0, σ²/n) has no activation function to
+blame, so whatever happens to its gradients comes from the chain rule alone. We measure
+both kinds of per-layer gradient after one backward pass of a mean-squared-error loss:
+
+* ∂L/∂h_l, the gradient arriving at layer l's output, is multiplied by W_{l+1}ᵀ ⋯ W_Lᵀ,
+  so it scales like σ^(L−l): it shrinks toward the input when σ < 1, grows when σ > 1;
+* ∂L/∂W_l = ∂L/∂h_l · h_{l−1}ᵀ also carries the forward signal h_{l−1}, which scales like
+  σ^(l−1). The two trends cancel, so every layer's weight gradient has about the same size.
+"""
+
+import numpy as np
+import torch
+
+from snippets.common import Claim, generator, layer_gradient_norms, log10_slope, mlp, new_figure, rounded
+
+# --8<-- [start:measure]
+SCALES = {"below": 0.85, "critical": 1.0, "above": 1.15}
+
+
+def measure(depth: int = 50, width: int = 64, batch: int = 128, scales=SCALES, seed: int = 0) -> dict:
+    """One forward/backward pass per weight scale on the same random regression batch."""
+    rng = generator(seed)
+    inputs = torch.randn(batch, width, generator=rng)
+    targets = torch.randn(batch, width, generator=rng)
+    by_scale = {}
+    for index, (name, sigma) in enumerate(scales.items()):
+        model = mlp(depth, width, activation="linear", sigma_w=sigma, seed=seed * 1000 + index)
+        norms = layer_gradient_norms(model, inputs, lambda out: torch.nn.functional.mse_loss(out, targets))
+        hidden_slope = log10_slope(norms["hidden"])  # decades per layer, input → output
+        weight_decades = np.log10(norms["weight"])
+        by_scale[name] = {
+            "sigma": sigma,
+            "hidden": rounded(norms["hidden"]),
+            "weight": rounded(norms["weight"]),
+            # Going one layer toward the input multiplies ‖∂L/∂h‖ by this factor (theory: σ).
+            "hidden_factor_per_layer": rounded(10 ** (-hidden_slope)),
+            "hidden_factor_error": rounded(abs(10 ** (-hidden_slope) / sigma - 1)),
+            "hidden_first_over_last": rounded(norms["hidden"][0] / norms["hidden"][-1]),
+            "hidden_spread_decades": rounded(float(np.ptp(np.log10(norms["hidden"])))),
+            "weight_spread_decades": rounded(float(np.ptp(weight_decades))),
+            "weight_slope_decades_per_layer": rounded(log10_slope(norms["weight"])),
+            "theory_first_over_last": rounded(sigma ** -(depth - 1)),
+        }
+    return {
+        "depth": depth,
+        "width": width,
+        "batch": batch,
+        "by_scale": by_scale,
+        "max_hidden_factor_error": max(s["hidden_factor_error"] for s in by_scale.values()),
+        "max_weight_spread_decades": max(s["weight_spread_decades"] for s in by_scale.values()),
+        "max_weight_slope": max(abs(s["weight_slope_decades_per_layer"]) for s in by_scale.values()),
+    }
+# --8<-- [end:measure]
+
+
+# --8<-- [start:plot]
+def plot(results: dict) -> dict:
+    fig, (left, right) = new_figure(ncols=2)
+    layers = np.arange(1, results["depth"] + 1)
+    for scale in results["by_scale"].values():
+        label = f"σ = {scale['sigma']:g} (×{scale['hidden_factor_per_layer']:.3f} per layer)"
+        left.semilogy(layers, scale["hidden"], label=label)
+        right.semilogy(layers, scale["weight"], label=f"σ = {scale['sigma']:g}")
+    left.set(xlabel="layer l", ylabel="‖∂L/∂h_l‖", title="gradient at each layer's output")
+    right.set(xlabel="layer l", ylabel="‖∂L/∂W_l‖", title="gradient of each layer's weights")
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
+    alt = (
+        "Two log-scale panels against layer index for σ = 0.85, 1 and 1.15. Left: the gradient at each "
+        "layer's output is a straight line on the log axis, falling toward the input for σ below 1 and "
+        "rising for σ above 1. Right: the weight gradients are flat across layers at every σ, at "
+        "levels far apart from one σ to another."
+    )
+    return {"profiles": (fig, alt)}
+# --8<-- [end:plot]
+
+
+# Measured over seeds 0–19: factor error 0.009…0.049, first/last at σ = 0.85 1.5e-4…6.1e-4
+# (theory 3.5e-4), steepest weight-gradient slope 0.0007…0.0074 decades per layer against
+# 0.061…0.071 for the hidden gradients. Bounds: about twice the worst seed.
+CLAIMS = (
+    Claim(
+        "hidden_gradient_factor_is_sigma",
+        "Toward the input, ‖∂L/∂h_l‖ is multiplied by σ per layer: worst relative error of the fitted factor.",
+        lambda r: r["max_hidden_factor_error"],
+        at_most=0.1,
+    ),
+    Claim(
+        "hidden_gradient_vanishes_below_critical",
+        "Below critical (σ = 0.85), ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖ is tiny, as σ^(L−1) predicts.",
+        lambda r: r["by_scale"]["below"]["hidden_first_over_last"],
+        at_most=2e-3,
+    ),
+    Claim(
+        "weight_gradients_stay_level",
+        "At every σ the weight gradients ‖∂L/∂W_l‖ stay level across layers: steepest fitted slope, "
+        "in decades per layer (the hidden gradients' slope is |log₁₀ σ| ≈ 0.06–0.07).",
+        lambda r: r["max_weight_slope"],
+        at_most=0.015,
+        fmt=".4f",
+    ),
+)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from book.standalone import main
+
+    sys.exit(main(sys.modules[__name__]))

@@ -1,0 +1,43 @@
+"""Tests for book/claims.py: a check can fail, and says what it checked."""
+
+import pytest
+
+from book.claims import Claim, validate_claims
+
+
+def test_interval_check_holds_and_fails():
+    claim = Claim("ratio", "A ratio near one.", lambda r: r["x"], at_least=0.9, at_most=1.1)
+    assert claim.evaluate({"x": 1.0}, seed=0).passed
+    verdict = claim.evaluate({"x": 1.5}, seed=3)
+    assert not verdict.passed
+    message = verdict.describe("demo")
+    assert "demo" in message and "ratio" in message and "seed 3" in message
+    assert "1.5" in message and "0.9 ≤ value ≤ 1.1" in message
+
+
+def test_nan_never_holds():
+    claim = Claim("x", "Finite.", lambda r: r["x"], at_most=1.0)
+    assert not claim.evaluate({"x": float("nan")}, seed=0).passed
+
+
+def test_bool_claims():
+    claim = Claim("diverged", "The run diverges.", lambda r: r["diverged"])
+    assert claim.check == "is true"
+    assert claim.evaluate({"diverged": True}, 0).passed
+    assert not claim.evaluate({"diverged": False}, 0).passed
+
+
+def test_numeric_claim_without_bounds_is_rejected():
+    claim = Claim("x", "Unchecked.", lambda r: r["x"])
+    with pytest.raises(TypeError, match="needs at_least and/or at_most"):
+        claim.evaluate({"x": 1.0}, 0)
+
+
+def test_a_snippet_must_declare_claims():
+    with pytest.raises(ValueError, match="declares no claim"):
+        validate_claims("demo", ())
+    with pytest.raises(ValueError, match="declares no claim"):
+        validate_claims("demo", None)
+    twice = Claim("a", "A.", lambda r: 1, at_most=2)
+    with pytest.raises(ValueError, match="duplicate"):
+        validate_claims("demo", (twice, twice))

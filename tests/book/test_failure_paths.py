@@ -1,0 +1,117 @@
+"""Every way a snippet or a page can go wrong stops `mkdocs build` with its name and the cause.
+
+Each test builds a small fixture project with the book's real hook, in a child process.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import GOOD_PAGE, GOOD_SNIPPET, REPO
+
+pytestmark = pytest.mark.build
+
+
+def failing_build(project, snippet_code, page=None, env=None):
+    project.add_snippet("broken", snippet_code)
+    project.add_page("index", page or GOOD_PAGE.format(name="broken"))
+    result = project.build(env=env)
+    assert result.returncode != 0, "the build should have failed:\n" + result.stderr[-3000:]
+    return result.stderr
+
+
+def test_good_fixture_builds(project):
+    project.add_snippet("fine")
+    project.add_page("index", GOOD_PAGE.format(name="fine"))
+    result = project.build()
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (project.root / "site" / "index.html").read_text()
+    assert "The value is 1.00 and the last element 0.25." in html
+    assert "Tested claims" in html and "The value is near one." in html
+    assert (project.root / "site" / "figures" / "fine-line.svg").is_file()
+    data = json.loads((project.root / "site" / "results" / "fine.json").read_text())
+    assert data["results"]["value"] == 1.0 and data["claims"][0]["values"]["4"] == 1.04
+
+
+def test_snippet_that_raises(project):
+    code = GOOD_SNIPPET.replace('return {"value"', 'raise RuntimeError("measurement exploded")\n    return {"value"')
+    stderr = failing_build(project, code)
+    assert "snippet 'broken'" in stderr and "snippets/demo/broken.py" in stderr
+    assert "RuntimeError: measurement exploded" in stderr and "Traceback" in stderr
+
+
+def test_snippet_that_returns_nan(project):
+    stderr = failing_build(project, GOOD_SNIPPET.replace('"value": scale', '"value": float("nan") * scale'))
+    assert "snippet 'broken'" in stderr and "non-finite" in stderr and "value = nan" in stderr
+
+
+def test_snippet_that_breaks_a_claim(project):
+    stderr = failing_build(project, GOOD_SNIPPET.replace("at_most=1.1", "at_most=1.02"))
+    assert "snippet 'broken'" in stderr
+    assert "claim 'value_near_one' FAILED at seed 3: measured 1.03, check 0.9 ≤ value ≤ 1.02" in stderr
+
+
+def test_snippet_without_claims(project):
+    stderr = failing_build(project, GOOD_SNIPPET.replace("CLAIMS = (", "CLAIMS = ()\n_unused = ("))
+    assert "snippet 'broken'" in stderr and "declares no claim" in stderr
+
+
+def test_snippet_that_times_out(project):
+    code = GOOD_SNIPPET.replace('return {"value"', 'import time; time.sleep(60)\n    return {"value"')
+    stderr = failing_build(project, code, env={"BOOK_TIMEOUT": "3"})
+    assert "snippet 'broken'" in stderr and "timed out after 3 s" in stderr
+
+
+def test_unknown_result_key(project):
+    page = GOOD_PAGE.format(name="broken").replace("[[broken:value|.2f]]", "[[broken:valeu|.2f]]")
+    stderr = failing_build(project, GOOD_SNIPPET, page)
+    assert "page 'index.md'" in stderr and "result key 'broken:valeu' has no key 'valeu'" in stderr
+
+
+def test_unknown_figure(project):
+    page = GOOD_PAGE.format(name="broken").replace("figure broken:line", "figure broken:lines")
+    stderr = failing_build(project, GOOD_SNIPPET, page)
+    assert "page 'index.md'" in stderr and "figure 'broken:lines' does not exist" in stderr
+
+
+def test_missing_include(project):
+    page = GOOD_PAGE.format(name="broken").replace("snippets/demo/broken.py", "snippets/demo/absent.py")
+    stderr = failing_build(project, GOOD_SNIPPET, page)
+    assert "index.md" in stderr and "snippets/demo/absent.py" in stderr
+
+
+def test_no_execute_switch_uses_cache_only(project):
+    project.add_snippet("fine")
+    project.add_page("index", GOOD_PAGE.format(name="fine"))
+    result = project.build(env={"BOOK_EXECUTE": "0"})
+    assert result.returncode != 0 and "not executed (BOOK_EXECUTE=0)" in result.stderr
+    assert project.build().returncode == 0
+    result = project.build(env={"BOOK_EXECUTE": "0"})
+    assert result.returncode == 0 and "0 executed" in result.stderr and "1 from cache" in result.stderr
+    assert "fine                   cached" in result.stderr or "cached" in result.stderr
+
+
+def test_serve_shows_the_error_on_the_page_and_keeps_going(project):
+    code = GOOD_SNIPPET.replace('return {"value"', 'raise RuntimeError("measurement exploded")\n    return {"value"')
+    project.add_snippet("broken", code)
+    project.add_page("index", GOOD_PAGE.format(name="broken"))
+    # What `mkdocs serve` does before each rebuild: announce the command, then build.
+    script = textwrap.dedent(
+        f"""
+        from mkdocs.commands.build import build
+        from mkdocs.config import load_config
+        config = load_config({str(project.root / 'mkdocs.yml')!r})
+        config.plugins.on_startup(command="serve", dirty=False)
+        build(config)
+        print("BUILD RETURNED")
+        """
+    )
+    env = {**os.environ, "BOOK_CACHE": str(project.root / "cache"), "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=project.root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0 and "BUILD RETURNED" in result.stdout, result.stderr[-3000:]
+    html = (project.root / "site" / "index.html").read_text()
+    assert "Snippet <code>broken</code> failed" in html and "measurement exploded" in html

@@ -1,0 +1,83 @@
+"""Tests for book/pages.py: placeholders, figures, the claims block and their errors."""
+
+import pytest
+
+from book.pages import SnippetView, format_number, render
+
+RESULT = {
+    "snippet": "demo",
+    "results": {"rate": 0.000123456, "profile": [3.0, 2.0, 1.0], "name": "x"},
+    "claims": [
+        {
+            "id": "c",
+            "statement": "A claim.",
+            "check": "value ≤ 1",
+            "fmt": ".3g",
+            "values": {str(s): 0.5 + s / 10 for s in range(5)},
+            "formatted": {str(s): f"{0.5 + s / 10:.3g}" for s in range(5)},
+            "passed": True,
+        }
+    ],
+    "figures": {"main": {"alt": "A [bracketed] line.", "light": "figures/demo-main.svg", "dark": "figures/demo-main.dark.svg"}},
+}
+VIEWS = {"demo": SnippetView("demo", "snippets/chapter/demo.py", RESULT)}
+
+
+def test_values_are_filled_and_formatted():
+    out = render("Rate [[demo:rate|sci2]], first [[demo:profile.0|.1f]], last [[demo:profile.-1]].\n[[claims]]", "p.md", VIEWS)
+    assert out.errors == []
+    assert "Rate 1.2 × 10⁻⁴, first 3.0, last 1." in out.markdown
+
+
+@pytest.mark.parametrize(
+    "value, fmt, text",
+    [(0.000123456, "tex2", r"1.2 \times 10^{-4}"), (123456.0, "sci3", "1.23 × 10⁵"), (0.5, "sci2", "0.5"),
+     (0.25, ".0%", "25%"), (3.0, "d", "3"), (True, None, "yes"), (9.996e-5, "sci2", "1.0 × 10⁻⁴")],
+)
+def test_format_number(value, fmt, text):
+    assert format_number(value, fmt) == text
+
+
+def test_unknown_key_snippet_and_figure_are_errors():
+    out = render("[[demo:nope]] [[other:rate]] [[figure demo:missing]] [[claims]]", "p.md", VIEWS)
+    assert any("result key 'demo:nope'" in e and "rate" in e for e in out.errors)
+    assert any("unknown snippet 'other'" in e for e in out.errors)
+    assert any("figure 'demo:missing' does not exist" in e for e in out.errors)
+
+
+def test_key_pointing_at_a_list_is_an_error():
+    out = render("[[demo:profile]] [[claims]]", "p.md", VIEWS)
+    assert any("not a number" in e for e in out.errors)
+
+
+def test_page_using_a_snippet_needs_a_claims_block():
+    out = render("Rate [[demo:rate]].", "p.md", VIEWS)
+    assert any("no [[claims]] block" in e for e in out.errors)
+
+
+def test_code_blocks_and_foreign_brackets_are_left_alone():
+    text = "```python\nx[[demo:rate]]\n```\nAn index x[[0]] stays."
+    out = render(text, "p.md", VIEWS)
+    assert out.markdown == text and out.errors == []
+
+
+def test_figure_links_light_dark_and_data_relative_to_the_page():
+    out = render("[[figure demo:main|Caption.]]\n[[claims]]", "chapter/page.md", VIEWS, lambda p: f"https://x/{p}")
+    md = out.markdown
+    assert "](../figures/demo-main.svg#only-light)" in md and "](../figures/demo-main.dark.svg#only-dark)" in md
+    assert "[data (JSON)](../results/demo.json)" in md and "https://x/snippets/chapter/demo.py" in md
+    assert r"A \[bracketed\] line." in md and "Caption." in md
+
+
+def test_claims_block_shows_value_range_and_check():
+    out = render('--8<-- "snippets/chapter/demo.py"\n[[claims]]', "p.md", VIEWS)
+    assert out.used == ["demo"]
+    assert "A claim." in out.markdown and "0.5 … 0.9" in out.markdown and "value ≤ 1" in out.markdown
+    assert "tests/chapter/test_demo.py" in out.markdown
+
+
+def test_failed_snippet_is_reported_not_filled():
+    views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", None, "exception: boom")}
+    out = render("[[demo:rate]] [[claims]]", "p.md", views)
+    assert any("has no result" in e for e in out.errors)
+    assert "boom" in out.markdown  # the claims block says why

@@ -1,0 +1,79 @@
+"""The real site: strict build, nothing missing, a warm build imports no torch, output reproducible."""
+
+import filecmp
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from book.runner import Options, discover, run_all
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.build, pytest.mark.xdist_group("site")]
+
+WARM_BUILD = """
+import logging, sys
+logging.basicConfig(level=logging.INFO)
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+build(load_config("mkdocs.yml", strict=True, site_dir=sys.argv[1]))
+print("torch imported:", "torch" in sys.modules)
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site_dir = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)]
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return site_dir
+
+
+def test_every_snippet_publishes_results_and_figures(site):
+    for snippet in discover(REPO):
+        assert (site / "results" / f"{snippet.id}.json").is_file()
+        assert list((site / "figures").glob(f"{snippet.id}-*.svg")), snippet.id
+
+
+def test_pages_have_no_unfilled_directive_or_raw_math(site):
+    for page in site.rglob("index.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "⚠" not in html, page
+        assert not re.search(r"\[\[[a-z_]+:[^\]]+\]\]|\[\[(figure|claims)", html), page
+        assert 'class="arithmatex"' not in html, page
+
+
+def test_pages_load_nothing_from_other_hosts(site):
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        external = re.findall(r'<(?:script|link|img)\b[^>]*(?:src|href)="(https?:)?//[^"]+"', html)
+        assert not external, f"{page.relative_to(site)} loads {external}"
+
+
+def test_warm_build_imports_no_torch(site, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", WARM_BUILD, str(tmp_path / "warm")],
+        cwd=REPO,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "torch imported: False" in result.stdout
+    assert "0 executed" in result.stderr
+
+
+def test_two_cold_runs_give_identical_bytes(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    outcomes = [run_all(REPO, Options(force=True, cache_dir=cache)) for cache in (first, second)]
+    for one, two in zip(*outcomes):
+        assert one.ok and two.ok, one.error or two.error
+        assert sorted(one.files) == sorted(two.files)
+        for site_path in one.files:
+            assert filecmp.cmp(one.files[site_path], two.files[site_path], shallow=False), site_path

@@ -1,0 +1,96 @@
+"""Shared fixtures: a throw-away MkDocs project that uses the book's real hook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+GOOD_SNIPPET = '''
+"""A tiny fixture snippet"""
+
+from book.claims import Claim
+
+
+def measure(scale: float = 1.0, seed: int = 0) -> dict:
+    return {"value": scale * (1 + 0.01 * seed), "profile": [1.0, 0.5, 0.25]}
+
+
+def plot(results):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, results["value"]])
+    return {"line": (fig, "A rising line.")}
+
+
+CLAIMS = (Claim("value_near_one", "The value is near one.", lambda r: r["value"], at_least=0.9, at_most=1.1),)
+'''
+
+GOOD_PAGE = """# Demo
+
+--8<-- "snippets/demo/{name}.py"
+
+The value is [[{name}:value|.2f]] and the last element [[{name}:profile.-1]].
+
+[[figure {name}:line|A caption.]]
+
+[[claims]]
+"""
+
+
+class FixtureProject:
+    def __init__(self, root: Path):
+        self.root = root
+        (root / "docs").mkdir(parents=True)
+        (root / "snippets" / "demo").mkdir(parents=True)
+        (root / "snippets" / "__init__.py").write_text("")
+        (root / "snippets" / "demo" / "__init__.py").write_text("")
+        (root / "mkdocs.yml").write_text(
+            textwrap.dedent(
+                f"""\
+                site_name: fixture
+                theme: {{name: mkdocs}}
+                hooks: ["{REPO / 'book' / 'mkdocs_hook.py'}"]
+                markdown_extensions:
+                  - attr_list
+                  - md_in_html
+                  - pymdownx.arithmatex: {{generic: true}}
+                  - pymdownx.snippets: {{base_path: ["."], check_paths: true}}
+                validation: {{links: {{not_found: warn, anchors: warn}}}}
+                """
+            )
+        )
+
+    def add_snippet(self, name: str, code: str = GOOD_SNIPPET) -> None:
+        (self.root / "snippets" / "demo" / f"{name}.py").write_text(code)
+
+    def add_page(self, name: str, text: str) -> None:
+        (self.root / "docs" / f"{name}.md").write_text(text)
+
+    def build(self, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        environment = {
+            **os.environ,
+            "BOOK_CACHE": str(self.root / "cache"),
+            "NO_MKDOCS_2_WARNING": "1",
+            **(env or {}),
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(self.root / "mkdocs.yml"), *extra],
+            cwd=self.root,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+
+@pytest.fixture
+def project(tmp_path) -> FixtureProject:
+    return FixtureProject(tmp_path / "project")
