@@ -141,6 +141,8 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
         test_path = "tests/" + view.source.split("/", 1)[1].rsplit("/", 1)[0] + f"/test_{view.id}.py"
         url = source_url(test_path)
         tests.append(f'<a href="{html.escape(url)}"><code>{test_path}</code></a>' if url else f"<code>{test_path}</code>")
+        title = html.escape(view.result["title"]) if view.result else ""
+        rows.append(f'<tr class="book-claim-snippet"><th colspan="4"><code>{view.id}</code> {title}</th></tr>')
         if view.result is None:
             rows.append(
                 f'<tr class="book-claim-failed"><td colspan="4">Snippet <code>{view.id}</code> has no result: '

@@ -6,6 +6,7 @@ from book.pages import SnippetView, format_number, render
 
 RESULT = {
     "snippet": "demo",
+    "title": "A demo experiment",
     "results": {"rate": 0.000123456, "profile": [3.0, 2.0, 1.0], "name": "x"},
     "claims": [
         {
