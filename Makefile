@@ -26,6 +26,7 @@ site: $(STAMP)
 
 ## test: the whole test suite (claims at every seed, the strict site build, failure paths)
 test: $(STAMP)
+	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 
 ## bench: cold, warm, one-changed and execution-off build times, and per-snippet times

@@ -42,6 +42,11 @@ class Claim:
         if not self.statement.strip():
             raise ValueError(f"claim {self.id!r} has an empty statement")
 
+    def _format(self, number: float) -> str:
+        if self.fmt.endswith("d") and float(number).is_integer():
+            number = int(number)  # counts are measured as floats
+        return f"{number:{self.fmt}}"
+
     @property
     def check(self) -> str:
         """The check in words, e.g. ``0.9 ≤ value ≤ 1.1``."""
@@ -49,10 +54,10 @@ class Claim:
         if lo is None and hi is None:
             return "is true"
         if lo is not None and hi is not None:
-            return f"{lo:{self.fmt}} ≤ value ≤ {hi:{self.fmt}}"
+            return f"{self._format(lo)} ≤ value ≤ {self._format(hi)}"
         if lo is not None:
-            return f"value ≥ {lo:{self.fmt}}"
-        return f"value ≤ {hi:{self.fmt}}"
+            return f"value ≥ {self._format(lo)}"
+        return f"value ≤ {self._format(hi)}"
 
     def measure(self, results: Mapping[str, Any]) -> float | bool:
         value = self.value(results)
@@ -79,7 +84,7 @@ class Claim:
     def format_value(self, value: float | bool) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
-        return f"{value:{self.fmt}}"
+        return self._format(value)
 
     def evaluate(self, results: Mapping[str, Any], seed: int) -> "Verdict":
         value = self.measure(results)

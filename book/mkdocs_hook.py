@@ -10,6 +10,7 @@ and the server keeps running.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -22,10 +23,14 @@ if str(ROOT) not in sys.path:
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from book import math, pages, runner  # noqa: E402
+from book import math, notebooks, pages, runner  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.book")
-state: dict = {"serving": False, "views": {}, "outcomes": []}
+state: dict = {"serving": False, "views": {}, "outcomes": [], "notebooks": {}}
+#: Where mkdocs-jupyter renders a chapter's notebook (and, beside it, the .ipynb to download).
+NOTEBOOK_DIR = "notebooks"
+#: Notebook pages may reference MathJax from a CDN; the book typesets math itself.
+MATHJAX_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]*mathjax[^>]*>\s*</script>", re.I)
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -47,33 +52,79 @@ def _source_url(config):
     return url
 
 
-def on_files(files, config):
+def on_pre_build(config) -> None:
+    """Run the snippets and notebooks before MkDocs collects the docs' files."""
     root = _project_root(config)
     try:
         options = runner.Options.from_env()
     except ValueError as exc:
         raise PluginError(str(exc)) from None
     outcomes = runner.run_all(root, options)
-    state["outcomes"] = outcomes
+    notebook_outcomes = notebooks.ensure_notebooks(root, outcomes, options)
+    state["outcomes"], state["notebook_outcomes"] = outcomes, notebook_outcomes
 
-    failures = [o for o in outcomes if not o.ok]
+    failures = [
+        f"snippet '{o.snippet.id}' ({o.snippet.source_relpath(root)}) {o.status}: {o.error}"
+        for o in outcomes
+        if not o.ok
+    ] + [
+        f"notebook for chapter '{n.chapter}' {n.status}: {n.error}"
+        for n in notebook_outcomes
+        if not n.ok and all(o.ok for o in outcomes if o.snippet.path.parent.name == n.chapter)
+    ]
     if failures and not state["serving"]:
-        report = "\n\n".join(
-            f"snippet '{o.snippet.id}' ({o.snippet.source_relpath(root)}) {o.status}: {o.error}" for o in failures
-        )
-        log.info("Snippet timings:\n%s", runner.timing_table(outcomes))
-        raise PluginError(f"{len(failures)} snippet(s) failed; the site was not built.\n\n{report}")
-    for outcome in failures:
-        log.error("snippet '%s' %s: %s", outcome.snippet.id, outcome.status, outcome.error)
+        log.info("Snippet timings:\n%s", _timings())
+        raise PluginError(f"{len(failures)} snippet(s) or notebook(s) failed; the site was not built.\n\n" + "\n\n".join(failures))
+    for failure in failures:
+        log.error(failure)
 
     state["views"] = {
         o.snippet.id: pages.SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error)
         for o in outcomes
     }
-    for outcome in outcomes:
+    # mkdocs-jupyter only renders notebooks that are real files in docs_dir, so the
+    # notebooks are copied there (git ignores the folder). Writing only what changed keeps
+    # `mkdocs serve` from rebuilding in a loop.
+    folder = Path(config.docs_dir) / NOTEBOOK_DIR
+    folder.mkdir(exist_ok=True)
+    state["notebooks"] = {}
+    for notebook in notebook_outcomes:
+        if notebook.ok:
+            target = folder / f"{notebook.chapter}.ipynb"
+            content = notebook.path.read_bytes()
+            if not target.is_file() or target.read_bytes() != content:
+                target.write_bytes(content)
+            state["notebooks"][notebook.chapter] = f"{NOTEBOOK_DIR}/{target.name}"
+    for stale in folder.glob("*.ipynb"):
+        if stale.stem not in state["notebooks"]:
+            stale.unlink()
+
+
+def on_files(files, config):
+    for outcome in state["outcomes"]:
         for site_path, path in outcome.files.items():
             files.append(File.generated(config, site_path, abs_src_path=str(path)))
     return files
+
+
+def _timings() -> str:
+    table = runner.timing_table(state["outcomes"])
+    rows = notebooks.timing_rows(state.get("notebook_outcomes", []))
+    return f"{table}\n{rows}" if rows else table
+
+
+def _run_it_yourself(page) -> str:
+    chapter = page.file.src_uri.removesuffix(".md")
+    if chapter not in state["notebooks"]:
+        return ""
+    up = "../" * page.url.count("/")
+    download = f"{up}{NOTEBOOK_DIR}/{chapter}/{chapter}.ipynb"
+    return (
+        '!!! example "Run it yourself"\n'
+        "    Every figure and number on this page was produced by the code shown here when the site was built. "
+        f"The [chapter's notebook]({NOTEBOOK_DIR}/{chapter}.ipynb) holds the same code with its outputs; "
+        f'<a href="{download}" download>download it (.ipynb)</a> and run it inside a clone of the repository.\n'
+    )
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -95,12 +146,23 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         notices.append(
             '!!! failure "This page has errors"\n\n' + "\n".join(f"    - {e}" for e in other) + "\n"
         )
-    if notices:
-        text = _after_title(text, "\n".join(notices))
+    run_it = _run_it_yourself(page) if rendered.used else ""
+    if notices or run_it:
+        text = _after_title(text, "\n".join(notices + [run_it]))
     return text
 
 
 def on_page_content(html: str, page, config, files) -> str:
+    if page.file.src_uri.endswith(".ipynb"):
+        name = Path(page.file.src_uri).name
+        html = MATHJAX_SCRIPT.sub("", html)
+        # Code cells scroll sideways: keyboard users must be able to focus them.
+        html = html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
+        link = (
+            f'<p class="book-notebook-download"><a href="{name}" download>Download this notebook (.ipynb)</a> '
+            "— run it from inside a clone of the repository.</p>\n"
+        )
+        return link + html
     rendered, errors = math.render_math(html)
     if errors:
         message = f"page '{page.file.src_uri}': " + "; ".join(errors)
@@ -120,7 +182,7 @@ def _after_title(markdown: str, block: str) -> str:
 
 def on_post_build(config) -> None:
     if state["outcomes"]:
-        log.info("Snippet timings:\n%s", runner.timing_table(state["outcomes"]))
+        log.info("Snippet timings:\n%s", _timings())
 
 
 def on_serve(server, config, builder):

@@ -69,6 +69,8 @@ def format_number(value: Any, fmt: str | None) -> str:
     match = re.fullmatch(r"(sci|tex)(\d*)", fmt)
     if match:
         digits = int(match.group(2) or 2)
+        if digits < 1:
+            raise PageError(f"format {fmt!r} needs at least one significant digit (e.g. {match.group(1)}1)")
         if value == 0 or not math.isfinite(value):
             return f"{value:g}"
         exponent = math.floor(math.log10(abs(value)))
@@ -127,11 +129,17 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     caption_html = f"{caption} " if caption else ""
     return (
         f'\n<figure class="book-figure" markdown>\n'
-        f"[![{alt}]({light}#only-light){{ loading=lazy }}]({light})\n"
-        f"[![{alt}]({dark}#only-dark){{ loading=lazy }}]({dark})\n"
+        f"![{alt}]({light}#only-light){{ loading=lazy }}\n"
+        f"![{alt}]({dark}#only-dark){{ loading=lazy }}\n"
         f'<figcaption markdown="span">{caption_html}<span class="book-figure-links">{" · ".join(links)}</span></figcaption>\n'
         f"</figure>\n"
     )
+
+
+def _format(number: float, fmt: str) -> str:
+    if fmt.endswith("d") and float(number).is_integer():
+        number = int(number)
+    return format(number, fmt)
 
 
 def render_claims(views: list[SnippetView], source_url: Callable[[str], str | None]) -> str:
@@ -156,7 +164,7 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
                 spread = "true at every seed" if all(values) else "not true at every seed"
             else:
                 low, high = min(values), max(values)
-                spread = f"{format(low, claim['fmt'])} … {format(high, claim['fmt'])}"
+                spread = f"{_format(low, claim['fmt'])} … {_format(high, claim['fmt'])}"
             rows.append(
                 "<tr>"
                 f"<td>{html.escape(claim['statement'])}</td>"
@@ -201,7 +209,8 @@ def render(
             used.append(match.group("id"))
 
     def replace(match: re.Match) -> str:
-        body = match.group(1)
+        # Inside a Markdown table the format separator is written ``\|``.
+        body = match.group(1).replace("\\|", "|")
         try:
             if body == "claims":
                 return match.group(0)  # filled once every snippet on the page is known

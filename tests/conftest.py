@@ -94,3 +94,20 @@ class FixtureProject:
 @pytest.fixture
 def project(tmp_path) -> FixtureProject:
     return FixtureProject(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The real site, built once per test worker with `mkdocs build --strict`.
+
+    Tests that use it are marked ``xdist_group("site")`` so that one worker builds it.
+    Snippet results come from the project's cache (.cache/book), so in a fresh clone this
+    is a cold build.
+    """
+    site_dir = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)]
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr[-5000:]
+    (site_dir / ".build-log.txt").write_text(result.stderr)
+    return site_dir

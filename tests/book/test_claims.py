@@ -41,3 +41,9 @@ def test_a_snippet_must_declare_claims():
     twice = Claim("a", "A.", lambda r: 1, at_most=2)
     with pytest.raises(ValueError, match="duplicate"):
         validate_claims("demo", (twice, twice))
+
+
+def test_integer_format_accepts_measured_counts():
+    claim = Claim("count", "Counted.", lambda r: r["n"], at_least=3, fmt="d")
+    verdict = claim.evaluate({"n": 5}, 0)
+    assert verdict.passed and claim.format_value(verdict.value) == "5" and claim.check == "value ≥ 3"

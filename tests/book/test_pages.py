@@ -82,3 +82,8 @@ def test_failed_snippet_is_reported_not_filled():
     out = render("[[demo:rate]] [[claims]]", "p.md", views)
     assert any("has no result" in e for e in out.errors)
     assert "boom" in out.markdown  # the claims block says why
+
+
+def test_escaped_pipe_works_inside_tables():
+    out = render("| a | [[demo:profile.0\\|.1f]] |\n[[claims]]", "p.md", VIEWS)
+    assert out.errors == [] and "| a | 3.0 |" in out.markdown
