@@ -1,0 +1,1 @@
+"""Chapter: Diagnose your own model."""

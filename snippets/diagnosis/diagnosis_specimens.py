@@ -1,0 +1,118 @@
+"""The recorder on four broken specimens and three healthy twins
+
+Each specimen gets one forward and one backward pass of a mean-squared-error loss on a random
+batch, under a GradientFlowRecorder, and we keep its verdict. The pathological specimens are
+a deep sigmoid MLP (vanishing), a deep tanh MLP with a large initial weight scale (exploding),
+a deep plain network of Linear → BatchNorm → ReLU blocks (exploding at initialisation) and a
+vanilla tanh RNN read over time (vanishing over time steps). Their healthy twins are a
+He-initialised ReLU MLP, the same BatchNorm blocks with a residual connection, and an LSTM whose
+forget gate starts with a bias of 2. For the recurrent pair the profile is the gradient reaching
+each time step of the input sequence; for the others it is each weight matrix's
+gradient-to-weight ratio.
+"""
+
+import numpy as np
+
+from snippets.common import Claim, new_figure, rounded
+from snippets.diagnosis._specimens import run_specimen
+
+# --8<-- [start:specimens]
+SPECIMENS = {  # name: (builder kind, expected verdict)
+    "sigmoid": ("sigmoid", "vanishing"),
+    "large_init": ("tanh_large", "exploding"),
+    "plain_bn": ("plain_bn", "exploding"),
+    "rnn": ("rnn", "vanishing"),
+    "relu_he": ("relu_he", "healthy"),
+    "residual_bn": ("residual_bn", "healthy"),
+    "lstm": ("lstm_f2", "healthy"),
+}
+
+
+def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, inputs: int = 16,
+            seed: int = 0) -> dict:
+    """One diagnosed forward/backward pass per specimen."""
+    specimens = {}
+    for name, (kind, expected) in SPECIMENS.items():
+        found = run_specimen(kind, depth, width, batch, steps, inputs, seed)
+        verdict = "healthy" if found["healthy"] else "+".join(found["flags"])
+        specimens[name] = {
+            "expected": expected,
+            "verdict": verdict,
+            "correct": verdict == expected,
+            "trend": rounded(found["trend"], 4),  # fitted decades, loss end → far end
+            "factor": rounded(found["factor"], 4),  # per layer or per time step
+            "zero_gradients": found["zero"],  # weight matrices whose gradient underflowed to exactly 0
+            "profile": rounded(found["profile"], 4),
+            "report": found["report"].splitlines(),
+        }
+    return {
+        "depth": depth, "width": width, "batch": batch, "steps": steps,
+        "specimens": specimens,
+        "wrong_verdicts": sum(not s["correct"] for s in specimens.values()),
+        "healthy_max_abs_trend": max(abs(s["trend"]) for s in specimens.values() if s["expected"] == "healthy"),
+    }
+# --8<-- [end:specimens]
+
+
+def plot(results: dict) -> dict:
+    fig, (left, right) = new_figure(ncols=2, height=3.4)
+    styles = {"healthy": "-", "vanishing": "--", "exploding": "--"}
+    for name, s in results["specimens"].items():
+        ax = right if name in ("rnn", "lstm") else left
+        profile = np.asarray(s["profile"]) / s["profile"][-1]
+        profile[profile <= 0] = np.nan  # an exactly zero gradient has no place on a log axis
+        ax.semilogy(np.arange(len(profile)), profile, styles[s["expected"]], label=f"{name} ({s['verdict']})")
+    for ax in (left, right):
+        for level in (1e-2, 1e2):
+            ax.axhline(level, ls=":", lw=1, color=ax.xaxis.label.get_color())
+        ax.legend(fontsize=7)
+    left.set(xlabel="weight matrix (input → output)", ylabel="‖∂L/∂W‖/‖W‖, relative to the last",
+             title="feed-forward specimens")
+    right.set(xlabel="time step t (loss after the last)", ylabel="‖∂L/∂x_t‖, relative to the last",
+              title="recurrent specimens")
+    alt = (
+        "Two log-scale panels of gradient profiles, each divided by its value at the loss end, with dotted "
+        "lines at one hundredth and one hundred. Left, against layer index: the sigmoid MLP falls by many "
+        "decades toward the input, the large-initialisation tanh MLP and the plain BatchNorm network rise "
+        "above one hundred toward the input, while the He-initialised ReLU MLP and the residual BatchNorm "
+        "network stay level near one. Right, against time step: the vanilla RNN's input gradient falls by "
+        "several decades toward the first step, the LSTM's stays within a factor of a few."
+    )
+    return {"profiles": (fig, alt)}
+
+
+# Measured over seeds 0–19 (depth 40, 30 time steps): trends sigmoid −25.2 … −24.1 (7–8 of its 40
+# weight gradients underflow to exactly 0), large-init tanh +3.83 … +4.51, plain BN +3.12 … +3.51,
+# RNN −8.58 … −6.78 decades; healthy twins' largest |trend| 0.28 … 0.60 (the LSTM's); every verdict
+# right at every seed. Bounds keep the flags' own ±2 decade threshold inside them and leave at
+# least 0.5 decade beyond the worst seed.
+CLAIMS = (
+    Claim("wrong_verdicts_none",
+          "Every specimen gets the expected verdict: the four broken ones are flagged with the right kind, "
+          "the three healthy twins raise no flag at all (number of wrong verdicts).",
+          lambda r: r["wrong_verdicts"], at_most=0, fmt="d"),
+    Claim("sigmoid_flagged_vanishing",
+          "Deep sigmoid MLP: the fitted trend of the gradient-to-weight ratio is far below the −2 decade threshold.",
+          lambda r: r["specimens"]["sigmoid"]["trend"], at_most=-15, fmt=".1f"),
+    Claim("large_init_flagged_exploding",
+          "Deep tanh MLP with σ_w = 2.5: the fitted trend is above the +2 decade threshold.",
+          lambda r: r["specimens"]["large_init"]["trend"], at_least=3.0, fmt=".1f"),
+    Claim("plain_bn_flagged_exploding",
+          "Deep plain BatchNorm network: the fitted trend is above the +2 decade threshold at initialisation.",
+          lambda r: r["specimens"]["plain_bn"]["trend"], at_least=2.6, fmt=".1f"),
+    Claim("rnn_flagged_vanishing",
+          "Vanilla tanh RNN: the gradient reaching the input falls below the −2 decade threshold over time.",
+          lambda r: r["specimens"]["rnn"]["trend"], at_most=-6.0, fmt=".1f"),
+    Claim("healthy_twins_level",
+          "Healthy twins (He ReLU MLP, residual BatchNorm, LSTM with forget bias 2): largest |trend| in decades, "
+          "well inside the ±2 threshold.",
+          lambda r: r["healthy_max_abs_trend"], at_most=1.0, fmt=".2f"),
+)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from book.standalone import main
+
+    sys.exit(main(sys.modules[__name__]))
