@@ -5,12 +5,16 @@ Measures, each as a full `mkdocs build --strict` in a child process:
   2. cold build (empty cache: every snippet runs)
   3. warm build (nothing changed)
   4. build after one snippet changed (a comment appended to it, then removed)
-and prints the per-snippet times of the cold build.
-Targets (issue #2): warm ≤ 1.5 × execution-off; cold build of all snippets ≤ 60 s.
+and prints the per-snippet times of the cold build, and each page's transfer size: its
+HTML plus the figures a light-mode reader downloads (the dark variants and the theme's
+shared assets are not counted), raw and gzip-compressed.
+Targets: warm ≤ 1.5 × execution-off; cold build of all snippets ≤ 60 s; ≤ 300 KB per
+chapter page.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import shutil
@@ -36,6 +40,27 @@ def build(cache: Path, site: Path, **env: str) -> tuple[float, str]:
     return seconds, result.stderr
 
 
+def page_sizes(site: Path) -> list[tuple[str, int, int]]:
+    """(page, raw bytes, gzip bytes) of each page's HTML plus its light-mode figures."""
+    rows = []
+    for html_file in sorted(site.rglob("index.html")):
+        relative = html_file.parent.relative_to(site).as_posix()
+        if relative.startswith(("assets", "search")):
+            continue
+        html = html_file.read_bytes()
+        parts = [html]
+        for src in re.findall(rb'<img[^>]+src="([^"#]+)(?:#only-light)?"', html):
+            if b"#only-dark" in src or src.startswith((b"http", b"data:")):
+                continue
+            figure = (html_file.parent / src.decode()).resolve()
+            if figure.is_file() and b".dark." not in src:
+                parts.append(figure.read_bytes())
+        raw = sum(len(p) for p in parts)
+        packed = sum(len(gzip.compress(p, 6)) for p in parts)
+        rows.append(("/" + relative + "/" if relative != "." else "/", raw, packed))
+    return rows
+
+
 def best_of(runs: int, *args, **env) -> float:
     return min(build(*args, **env)[0] for _ in range(runs))
 
@@ -56,7 +81,9 @@ def main() -> None:
         finally:
             snippet.path.write_bytes(original)
 
-        table = log[log.index("snippet ") : log.index("missing") + len("missing")]
+        start = log.index("snippet ")
+        end = log.find("INFO", start)
+        table = log[start : end if end > 0 else None].rstrip()
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         print(f"snippets: {len(discover(REPO))}\n")
         print(f"{'build':<40} seconds")
@@ -66,6 +93,9 @@ def main() -> None:
         print(f"{f'one snippet changed ({snippet.id})':<40} {one_changed:7.2f}")
         print("\nper-snippet times of the cold build:")
         print(re.sub(r"^INFO\s+-\s+", "", table, flags=re.M))
+        print(f"\n{'page (HTML + light-mode figures)':<40} {'raw KB':>8} {'gzip KB':>8}")
+        for page, raw, packed in page_sizes(site):
+            print(f"{page:<40} {raw / 1024:8.0f} {packed / 1024:8.0f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
