@@ -1,0 +1,106 @@
+"""Per-layer gradients of deep sigmoid, tanh and ReLU networks, each with its usual initialisation
+
+Three MLPs of the same depth and width differ only in the activation function and the
+initialisation that normally goes with it: Glorot/Xavier for sigmoid and tanh, He for ReLU.
+One backward pass of a mean-squared-error loss gives ‖∂L/∂h_l‖ at every layer. We also
+record, layer by layer, the mean square of the derivative φ'(z_l) over all units, since the
+chain rule multiplies the backward signal by W_lᵀ diag(φ'(z_l)) at each layer.
+"""
+
+import numpy as np
+import torch
+
+from snippets.common import Claim, generator, layer_gradient_norms, log10_slope, mlp, new_figure, rounded
+
+# --8<-- [start:measure]
+SETUPS = {"sigmoid": "xavier", "tanh": "xavier", "relu": "he"}
+
+
+def measure(depth: int = 30, width: int = 128, batch: int = 64, setups=SETUPS, seed: int = 0) -> dict:
+    rng = generator(seed)
+    inputs = torch.randn(batch, width, generator=rng)
+    targets = torch.randn(batch, width, generator=rng)
+    by_activation = {}
+    for index, (activation, init) in enumerate(setups.items()):
+        model = mlp(depth, width, activation=activation, init=init, seed=seed * 1000 + index)
+        slopes_squared = []  # mean of φ'(z_l)² over the batch and the units, per layer
+
+        def record(block, block_inputs, output):
+            z = block[0](block_inputs[0]).detach().requires_grad_(True)
+            block[1](z).sum().backward()
+            slopes_squared.append(float((z.grad**2).mean()))
+
+        hooks = [block.register_forward_hook(record) for block in model]
+        norms = layer_gradient_norms(model, inputs, lambda out: torch.nn.functional.mse_loss(out, targets))
+        for hook in hooks:
+            hook.remove()
+        hidden = norms["hidden"]
+        by_activation[activation] = {
+            "init": init,
+            "hidden": rounded(hidden),
+            "mean_square_slope": rounded(slopes_squared),
+            "first_over_last": rounded(hidden[0] / hidden[-1]),
+            "decades": rounded(np.log10(hidden[0] / hidden[-1])),
+            # Going one layer toward the input multiplies ‖∂L/∂h‖ by this fitted factor.
+            "factor_per_layer": rounded(10 ** (-log10_slope(hidden))),
+        }
+    return {"depth": depth, "width": width, "batch": batch, "by_activation": by_activation}
+# --8<-- [end:measure]
+
+
+# --8<-- [start:plot]
+def plot(results: dict) -> dict:
+    fig, (left, right) = new_figure(ncols=2)
+    layers = np.arange(1, results["depth"] + 1)
+    for name, entry in results["by_activation"].items():
+        left.semilogy(layers, entry["hidden"], label=f"{name} + {entry['init']}")
+        right.plot(layers, np.sqrt(entry["mean_square_slope"]), label=name)
+    left.set(xlabel="layer l", ylabel="‖∂L/∂h_l‖", title="gradient at each layer's output")
+    right.set(xlabel="layer l", ylabel="rms of φ′(z_l)", title="typical derivative per layer", ylim=(0, 1.05))
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
+    alt = (
+        "Left: per-layer gradient norm on a log axis for sigmoid with Xavier, tanh with Xavier and ReLU with "
+        "He initialisation. The sigmoid line falls steadily by about eighteen decades from the last layer to "
+        "the first; tanh and ReLU stay within about one decade. Right: the root-mean-square derivative per "
+        "layer: about 0.24 for sigmoid, near 1 for tanh, about 0.7 for ReLU."
+    )
+    return {"profiles": (fig, alt)}
+# --8<-- [end:plot]
+
+
+# Measured over seeds 0–19: sigmoid log10(first/last) −18.29…−18.08 decades, fitted sigmoid factor
+# 0.2339…0.2382; tanh first/last 0.21…0.32 (−0.69…−0.49 decades); ReLU 1.4…10.4 (0.15…1.02 decades).
+# Bounds leave a margin beyond the worst seed.
+CLAIMS = (
+    Claim(
+        "sigmoid_gradient_collapses",
+        "With Xavier initialisation, a sigmoid network's ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖ is below 10⁻¹⁶: log₁₀ of the ratio.",
+        lambda r: r["by_activation"]["sigmoid"]["decades"],
+        at_most=-16,
+        fmt=".1f",
+    ),
+    Claim(
+        "sigmoid_factor_below_a_quarter",
+        "Each sigmoid layer multiplies ‖∂L/∂h‖ by a fitted factor just under 1/4.",
+        lambda r: r["by_activation"]["sigmoid"]["factor_per_layer"],
+        at_least=0.22,
+        at_most=0.25,
+    ),
+    Claim(
+        "tanh_and_relu_keep_their_gradient",
+        "With their matched initialisations, tanh and ReLU keep ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖ within 1.5 decades of 1 "
+        "(the larger |log₁₀| of the two).",
+        lambda r: max(abs(r["by_activation"][name]["decades"]) for name in ("tanh", "relu")),
+        at_most=1.5,
+        fmt=".2f",
+    ),
+)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from book.standalone import main
+
+    sys.exit(main(sys.modules[__name__]))
