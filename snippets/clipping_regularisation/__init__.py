@@ -1,0 +1,1 @@
+"""Chapter: Gradient clipping and weight regularisation."""

@@ -1,0 +1,1 @@
+"""Chapter: Layer-wise pretraining and fine-tuning."""

@@ -1,0 +1,221 @@
+"""Greedy layer-wise autoencoder pretraining of a deep sigmoid MLP, and the gradient at the start of fine-tuning
+
+The historical remedy (Hinton, Osindero & Teh 2006; Bengio et al. 2007): train the first
+layer as the encoder of an autoencoder that reconstructs the input, freeze it, train the
+second layer to reconstruct the first layer's output, and so on; then put a classifier on
+top and fine-tune everything with backpropagation. We build a 6-layer sigmoid MLP on a
+small synthetic classification task, pretrain it this way, and measure the per-layer
+gradient of the classification loss at the start of fine-tuning against the same network
+with PyTorch's default random initialisation, and against a modern recipe that needs no
+pretraining (tanh with Xavier initialisation, Glorot & Bengio 2010).
+"""
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from snippets.common import Claim, generator, new_figure, rounded
+
+
+# --8<-- [start:helpers]
+def make_task(rng: torch.Generator, samples: int, features: int = 16, latent: int = 4):
+    """Inputs near a 4-dimensional subspace of R^16; the label is a nonlinear function of the latent code."""
+    z = torch.randn(samples, latent, generator=rng)
+    mixing = torch.randn(latent, features, generator=rng) / math.sqrt(latent)
+    x = z @ mixing + 0.1 * torch.randn(samples, features, generator=rng)
+    y = (z[:, 0] * z[:, 1] + torch.sin(2 * z[:, 2]) > 0).long()
+    return x, y
+
+
+class DeepNet(nn.Module):
+    """``depth`` Linear → activation layers and a linear 2-class head."""
+
+    def __init__(self, depth: int, width: int, features: int, activation: str, init: str, rng: torch.Generator):
+        super().__init__()
+        self.act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh}[activation]
+        sizes = [features] + [width] * depth
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.head = nn.Linear(width, 2)
+        with torch.no_grad():
+            for layer in list(self.layers) + [self.head]:
+                if init == "default":  # nn.Linear's own: U(±1/√fan_in) for weights and biases
+                    nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=rng)
+                    bound = 1 / math.sqrt(layer.in_features)
+                    layer.bias.uniform_(-bound, bound, generator=rng)
+                else:  # Xavier / Glorot normal, zero bias
+                    nn.init.xavier_normal_(layer.weight, generator=rng)
+                    layer.bias.zero_()
+
+    def forward(self, x, keep: list | None = None):
+        h = x
+        for layer in self.layers:
+            h = self.act(layer(h))
+            if keep is not None:
+                h.retain_grad()
+                keep.append(h)
+        return self.head(h)
+# --8<-- [end:helpers]
+
+
+# --8<-- [start:pretrain]
+def pretrain_greedily(net: DeepNet, x: torch.Tensor, steps: int, lr: float, rng: torch.Generator) -> list:
+    """Train each layer as an autoencoder's encoder on the previous layer's (frozen) output."""
+    errors, h = [], x
+    for layer in net.layers:
+        decoder = nn.Linear(layer.out_features, layer.in_features)
+        with torch.no_grad():
+            nn.init.xavier_normal_(decoder.weight, generator=rng)
+            decoder.bias.zero_()
+        optimiser = torch.optim.Adam(list(layer.parameters()) + list(decoder.parameters()), lr=lr)
+        before = None
+        for _ in range(steps):
+            loss = nn.functional.mse_loss(decoder(net.act(layer(h))), h)  # full batch
+            before = float(loss.detach()) if before is None else before
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        with torch.no_grad():
+            after = float(nn.functional.mse_loss(decoder(net.act(layer(h))), h))
+            errors.append({"before": before, "after": after, "input_variance": float(h.var())})
+            h = net.act(layer(h))  # the next layer learns to reconstruct this
+    return errors
+# --8<-- [end:pretrain]
+
+
+def build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed):
+    """The three networks compared in this chapter, from the same seed."""
+    arms = {
+        "random": DeepNet(depth, width, features, "sigmoid", "default", generator(seed + 100)),
+        "pretrained": DeepNet(depth, width, features, "sigmoid", "default", generator(seed + 100)),
+        "modern": DeepNet(depth, width, features, "tanh", "xavier", generator(seed + 100)),
+    }
+    errors = pretrain_greedily(arms["pretrained"], x, pretrain_steps, pretrain_lr, generator(seed + 200))
+    return arms, errors
+
+
+# --8<-- [start:measure]
+def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 512, pretrain_steps: int = 50,
+            pretrain_lr: float = 1e-2, seed: int = 0) -> dict:
+    x, y = make_task(generator(seed), samples, features)
+    arms, errors = build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed)
+    by_arm = {}
+    for name, net in arms.items():
+        hidden = []
+        loss = nn.functional.cross_entropy(net(x, keep=hidden), y)
+        net.zero_grad()
+        loss.backward()
+        weight = [float(layer.weight.grad.norm()) for layer in net.layers]
+        by_arm[name] = {
+            "weight": rounded(weight),
+            "hidden": rounded([float(h.grad.norm()) for h in hidden]),
+            "first_over_last": rounded(weight[0] / weight[-1]),
+            "first_over_last_log10": rounded(math.log10(weight[0] / weight[-1])),
+            "loss": rounded(float(loss.detach())),
+            "top_layer_spread": rounded(float(hidden[-1].detach().std(dim=0).mean())),
+            # √(n·Var[w]) per layer: the weights' part of the per-layer factor
+            "weight_gain": rounded([float(layer.weight.detach().std()) * math.sqrt(layer.in_features)
+                                    for layer in net.layers]),
+            # largest singular value per layer: the gain along the weights' strongest direction
+            "spectral_norm": rounded([float(torch.linalg.matrix_norm(layer.weight.detach(), ord=2))
+                                      for layer in net.layers]),
+            # mean |σ'(z)| per layer: the activation's part (tanh' for the modern network)
+            "mean_slope": rounded([float((1 - h.detach() ** 2).mean()) if name == "modern"
+                                   else float((h.detach() * (1 - h.detach())).mean()) for h in hidden]),
+        }
+    return {
+        "depth": depth,
+        "width": width,
+        "samples": samples,
+        "pretrain_steps": pretrain_steps,
+        "reconstruction": [{k: rounded(v) for k, v in e.items()} for e in errors],
+        "by_arm": by_arm,
+        "pretraining_gain_decades": rounded(
+            by_arm["pretrained"]["first_over_last_log10"] - by_arm["random"]["first_over_last_log10"]
+        ),
+        "worst_reconstruction_gain": rounded(min(e["before"] / e["after"] for e in errors)),
+        "spectral_norm_ratio": rounded(
+            float(np.mean(by_arm["pretrained"]["spectral_norm"]) / np.mean(by_arm["random"]["spectral_norm"]))
+        ),
+    }
+# --8<-- [end:measure]
+
+
+LABELS = {"random": "sigmoid, default init", "pretrained": "sigmoid, pretrained", "modern": "tanh, Xavier init"}
+
+
+# --8<-- [start:plot]
+def plot(results: dict) -> dict:
+    fig, (left, right) = new_figure(ncols=2)
+    layers = np.arange(1, results["depth"] + 1)
+    for name, entry in results["by_arm"].items():
+        left.semilogy(layers, entry["weight"], "o-", ms=4, label=LABELS[name])
+    left.set(xlabel="layer l", ylabel="‖∂L/∂W_l‖", title="gradient at the start of fine-tuning")
+    left.legend(fontsize=8)
+    before = [e["before"] for e in results["reconstruction"]]
+    after = [e["after"] for e in results["reconstruction"]]
+    right.bar(layers - 0.2, before, width=0.4, label="before pretraining")
+    right.bar(layers + 0.2, after, width=0.4, label="after pretraining")
+    right.set(xlabel="layer l", ylabel="reconstruction MSE", title="each layer's autoencoder", yscale="log")
+    right.legend(fontsize=8)
+    alt = (
+        "Left: per-layer weight-gradient norms of a 6-layer network on a log axis at the start of fine-tuning. "
+        "The randomly initialised sigmoid network's gradient falls by several decades from the top layer to the "
+        "first; the pretrained sigmoid network's falls much less; the tanh network with Xavier initialisation is "
+        "nearly level. Right: each layer's autoencoder reconstruction error before and after its pretraining, "
+        "lower after for every layer."
+    )
+    return {"gradients": (fig, alt)}
+# --8<-- [end:plot]
+
+
+# Measured over seeds 0–19: log10(first/last weight gradient) random −4.68…−3.49, pretrained
+# −3.09…−0.70, tanh-Xavier −0.47…+0.55; gain from pretraining 0.41…3.65 decades; every layer's
+# reconstruction error fell by a factor 17…27 at least; mean largest singular value, pretrained over
+# random, 2.78…3.42. Bounds leave a margin beyond the worst seed.
+CLAIMS = (
+    Claim(
+        "random_sigmoid_lower_layers_starve",
+        "With default initialisation, the first sigmoid layer's weight gradient is thousands of times below the "
+        "sixth's at the start of fine-tuning (log₁₀ of the ratio).",
+        lambda r: r["by_arm"]["random"]["first_over_last_log10"],
+        at_most=-2.8,
+        fmt=".2f",
+    ),
+    Claim(
+        "pretraining_lifts_lower_layer_gradient",
+        "After greedy pretraining the same ratio is larger: gain in decades over the random network.",
+        lambda r: r["pretraining_gain_decades"],
+        at_least=0.2,
+        fmt=".2f",
+    ),
+    Claim(
+        "modern_init_is_level",
+        "A tanh network with Xavier initialisation needs no pretraining: log₁₀ of its first/last ratio is near 0.",
+        lambda r: r["by_arm"]["modern"]["first_over_last_log10"],
+        at_least=-1.0,
+        at_most=1.0,
+        fmt=".2f",
+    ),
+    Claim(
+        "pretraining_grows_the_strong_directions",
+        "Pretraining enlarges each layer's largest singular value: mean over layers, pretrained over random.",
+        lambda r: r["spectral_norm_ratio"],
+        at_least=2.0,
+    ),
+    Claim(
+        "each_autoencoder_learns",
+        "Every layer's autoencoder reduces its reconstruction error (smallest before/after factor).",
+        lambda r: r["worst_reconstruction_gain"],
+        at_least=10,
+    ),
+)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from book.standalone import main
+
+    sys.exit(main(sys.modules[__name__]))

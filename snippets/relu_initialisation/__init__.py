@@ -1,0 +1,1 @@
+"""Chapter: ReLU family and matched initialisation."""

@@ -1,0 +1,22 @@
+"""Tests for snippets/pretraining/pretraining_finetune.py."""
+
+import pytest
+
+from book.testing import assert_claim, claim_cases, measured
+from snippets.pretraining import pretraining_finetune as snippet
+
+
+@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
+def test_claim(claim, seed):
+    assert_claim(snippet, claim, seed)
+
+
+def test_every_arm_beats_the_majority_class_on_held_out_data():
+    results = measured(snippet.__name__, 0)
+    for entry in results["by_arm"].values():
+        assert entry["test_accuracy"] > results["majority_class"]
+
+
+def test_all_arms_train_for_the_same_number_of_steps():
+    results = measured(snippet.__name__, 0)
+    assert {len(entry["losses"]) for entry in results["by_arm"].values()} == {results["steps"]}
