@@ -169,3 +169,53 @@ def rounded(values, digits: int = 6):
     if isinstance(values, (list, tuple, np.ndarray)):
         return [rounded(v, digits) for v in values]
     return float(f"{float(values):.{digits}g}")
+
+
+# ------------------------------------------------------------ residual networks
+
+
+# --8<-- [start:residual_mlp]
+class ResidualBlock(nn.Module):
+    """A pre-activation residual block: h + α · W₂ φ(N₂(W₁ φ(N₁(h)))).
+
+    N₁, N₂ are BatchNorm1d when ``norm="batch"``, LayerNorm when ``norm="layer"``, and
+    nothing otherwise. The linear layers are registered first, so the block's first
+    parameter named "weight" is W₁ (what ``layer_gradient_norms`` reads).
+    """
+
+    def __init__(self, width, activation, alpha, norm, init, zero_last, rng):
+        super().__init__()
+        # skip_init: the default initialisation would only be overwritten (and is slow at depth 200)
+        make = nn.Linear if init == "default" else lambda *a, **k: torch.nn.utils.skip_init(nn.Linear, *a, **k)
+        self.lin1 = make(width, width, bias=False)
+        self.lin2 = make(width, width, bias=False)
+        for layer in (self.lin1, self.lin2):
+            init_linear_(layer, init, 1.0, rng)
+        if zero_last:  # the branch starts as the zero function (as in Fixup)
+            with torch.no_grad():
+                self.lin2.weight.zero_()
+        make_norm = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm}.get(norm, lambda width: nn.Identity())
+        self.norm1, self.norm2 = make_norm(width), make_norm(width)
+        self.act = ACTIVATIONS[activation]()
+        self.alpha = alpha
+
+    def forward(self, h):
+        branch = self.lin2(self.act(self.norm2(self.lin1(self.act(self.norm1(h))))))
+        return h + self.alpha * branch
+
+
+def residual_mlp(
+    depth: int,
+    width: int,
+    *,
+    activation: str = "relu",
+    alpha: float = 1.0,
+    norm: str | None = None,
+    init: str = "he",
+    zero_last: bool = False,
+    seed: int = 0,
+) -> nn.Sequential:
+    """``depth`` residual blocks of width ``width`` (one child of the Sequential per block)."""
+    rng = generator(seed)
+    return nn.Sequential(*[ResidualBlock(width, activation, alpha, norm, init, zero_last, rng) for _ in range(depth)])
+# --8<-- [end:residual_mlp]
