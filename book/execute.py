@@ -124,10 +124,19 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
 
 def run(module_name: str, out_dir: Path) -> dict:
     module = load_snippet(module_name)
+    results_by_seed = {seed: measure_at(module, seed) for seed in CLAIM_SEEDS}
+    return assemble(module, results_by_seed, out_dir)
+
+
+def assemble(module, results_by_seed: dict[int, dict], out_dir: Path) -> dict:
+    """Check the claims at every seed, draw the figures into ``out_dir``, return the record.
+
+    Separate from measuring so that the tests can rebuild a published record from their
+    own measurements and compare it byte for byte.
+    """
+    module_name = module.__name__
     snippet_id = module_name.rsplit(".", 1)[-1]
     claims = validate_claims(module_name, module.CLAIMS)
-
-    results_by_seed = {seed: measure_at(module, seed) for seed in CLAIM_SEEDS}
     verdicts = [claim.evaluate(results_by_seed[seed], seed) for claim in claims for seed in CLAIM_SEEDS]
     failed = [v.describe(snippet_id) for v in verdicts if not v.passed]
     if failed:
@@ -164,6 +173,13 @@ def run(module_name: str, out_dir: Path) -> dict:
     }
 
 
+def write_record(record: dict, out_dir: Path) -> Path:
+    path = out_dir / "result.json"
+    text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m book.execute MODULE OUT_DIR", file=sys.stderr)
@@ -178,8 +194,7 @@ def main(argv: list[str]) -> int:
     except BaseException:  # noqa: BLE001 - any crash is reported with its traceback
         error = {"kind": "exception", "message": traceback.format_exc()}
     else:
-        text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False, ensure_ascii=False)
-        (out_dir / "result.json").write_text(text + "\n", encoding="utf-8")
+        write_record(record, out_dir)
         return 0
     (out_dir / "error.json").write_text(json.dumps(error, indent=1), encoding="utf-8")
     print(error["message"], file=sys.stderr)

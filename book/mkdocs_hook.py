@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 
 # MkDocs puts only this file's folder on sys.path while loading it; the project root
@@ -59,9 +60,12 @@ def on_pre_build(config) -> None:
         options = runner.Options.from_env()
     except ValueError as exc:
         raise PluginError(str(exc)) from None
+    start = time.perf_counter()
     outcomes = runner.run_all(root, options)
-    notebook_outcomes = notebooks.ensure_notebooks(root, outcomes, options)
+    middle = time.perf_counter()
+    notebook_outcomes = notebooks.ensure_notebooks(root, outcomes, options) if options.notebooks else []
     state["outcomes"], state["notebook_outcomes"] = outcomes, notebook_outcomes
+    state["wall"] = (middle - start, time.perf_counter() - middle)
 
     failures = [
         f"snippet '{o.snippet.id}' ({o.snippet.source_relpath(root)}) {o.status}: {o.error}"
@@ -110,7 +114,9 @@ def on_files(files, config):
 def _timings() -> str:
     table = runner.timing_table(state["outcomes"])
     rows = notebooks.timing_rows(state.get("notebook_outcomes", []))
-    return f"{table}\n{rows}" if rows else table
+    snippets_wall, notebooks_wall = state.get("wall", (0.0, 0.0))
+    phases = f"wall time: snippets {snippets_wall:.1f} s, notebooks {notebooks_wall:.1f} s"
+    return "\n".join(part for part in (table, rows, phases) if part)
 
 
 def _run_it_yourself(page) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import shutil
 import time
@@ -34,6 +35,7 @@ if root is None:
     raise RuntimeError("Open this notebook from inside a clone of the book's repository: it imports snippets/common.py.")
 sys.path.insert(0, str(root))
 
+%matplotlib inline
 import matplotlib.pyplot as plt
 
 from book.execute import make_deterministic
@@ -116,7 +118,10 @@ def execute(notebook, root: Path, timeout: float):
     client = NotebookClient(
         notebook, timeout=timeout, kernel_name=KERNEL, record_timing=False, resources={"metadata": {"path": str(root)}}
     )
-    client.execute()
+    # The kernel gets the same import path as a snippet process: the project, then ``book``.
+    book_parent = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (str(root), book_parent, os.environ.get("PYTHONPATH", "")) if p)
+    client.execute(env={**os.environ, "PYTHONPATH": path})
     for cell in notebook.cells:
         cell.get("metadata", {}).pop("execution", None)
     return notebook

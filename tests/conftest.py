@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -51,6 +52,8 @@ class FixtureProject:
         (root / "docs").mkdir(parents=True)
         (root / "snippets" / "demo").mkdir(parents=True)
         (root / "snippets" / "__init__.py").write_text("")
+        # The notebooks import the house style from snippets/common.py.
+        (root / "snippets" / "common.py").write_text("def theme_rc(theme):\n    return {}\n")
         (root / "snippets" / "demo" / "__init__.py").write_text("")
         (root / "mkdocs.yml").write_text(
             textwrap.dedent(
@@ -58,6 +61,9 @@ class FixtureProject:
                 site_name: fixture
                 theme: {{name: mkdocs}}
                 hooks: ["{REPO / 'book' / 'mkdocs_hook.py'}"]
+                plugins:
+                  - search
+                  - mkdocs-jupyter: {{include: ["*.ipynb"], include_source: true}}
                 markdown_extensions:
                   - attr_list
                   - md_in_html
@@ -79,6 +85,7 @@ class FixtureProject:
             **os.environ,
             "BOOK_CACHE": str(self.root / "cache"),
             "NO_MKDOCS_2_WARNING": "1",
+            "BOOK_NOTEBOOKS": "0",  # one test turns them on; the others test snippets and pages
             **(env or {}),
         }
         return subprocess.run(
@@ -97,17 +104,25 @@ def project(tmp_path) -> FixtureProject:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The real site, built once per test worker with `mkdocs build --strict`.
+def built_site(tmp_path_factory, worker_id) -> Path:
+    """The real site, built once per test run with `mkdocs build --strict`.
 
-    Tests that use it are marked ``xdist_group("site")`` so that one worker builds it.
-    Snippet results come from the project's cache (.cache/book), so in a fresh clone this
-    is a cold build.
+    Under pytest-xdist the workers share one build: the first to arrive builds, the others
+    wait on a file lock and reuse it. Snippet results come from the project's cache
+    (.cache/book), so in a fresh clone this is a cold build.
     """
-    site_dir = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)]
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, result.stderr[-5000:]
-    (site_dir / ".build-log.txt").write_text(result.stderr)
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base  # one folder per run either way
+    site_dir, record = shared / "site", shared / "site-build.json"
+    with open(shared / "site-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+            command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)]
+            result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+            record.write_text(json.dumps({"returncode": result.returncode, "log": result.stderr}))
+    build = json.loads(record.read_text())
+    assert build["returncode"] == 0, build["log"][-5000:]
     return site_dir

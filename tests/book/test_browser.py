@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytestmark = [pytest.mark.build, pytest.mark.xdist_group("site")]
+pytestmark = pytest.mark.build
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
@@ -99,42 +99,74 @@ class PageWatch:
             self.foreign.append(request.url)
 
 
-def test_every_page_loads_cleanly(browser, server, built_site):
+@pytest.fixture(scope="module")
+def page_reports(browser, server, built_site) -> dict[str, dict]:
+    """Visit every page once; record what each test below checks, and save a screenshot."""
+    from axe_playwright_python.sync_playwright import Axe
+
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir(parents=True)
-    problems = []
+    axe, reports = Axe(), {}
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     for path in site_pages(built_site):
         page = context.new_page()
         watch = PageWatch(page)
         page.goto(f"{server}/{path}", wait_until="networkidle")
-        # Bring every lazy image into view so it loads, then wait for the network to settle.
+        # Load every lazy image now, then wait for the network to settle.
         page.evaluate("document.querySelectorAll('img').forEach(img => img.loading = 'eager')")
         page.wait_for_load_state("networkidle")
         page.wait_for_function("Array.from(document.images).every(img => img.complete)", timeout=20000)
-        broken_images = page.evaluate(
-            """Array.from(document.querySelectorAll('article img'))
-                 .filter(img => img.offsetParent !== null && img.naturalWidth === 0)
-                 .map(img => img.getAttribute('src'))"""
-        )
-        untypeset = page.evaluate(
-            """document.querySelectorAll('.arithmatex').length +
-               Array.from(document.querySelectorAll('article math'))
-                 .filter(m => m.getBoundingClientRect().width === 0).length"""
-        )
+        reports[path or "/"] = {
+            "console": watch.errors,
+            "failed": watch.failed,
+            "foreign": watch.foreign,
+            "broken_images": page.evaluate(
+                """Array.from(document.querySelectorAll('article img'))
+                     .filter(img => img.offsetParent !== null && img.naturalWidth === 0)
+                     .map(img => img.getAttribute('src'))"""
+            ),
+            "untypeset": page.evaluate(
+                """document.querySelectorAll('.arithmatex').length +
+                   Array.from(document.querySelectorAll('article math'))
+                     .filter(m => m.getBoundingClientRect().width === 0).length"""
+            ),
+            "axe": [
+                f"{v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
+                for v in axe.run(page).response["violations"]
+                if v["impact"] in {"serious", "critical"}
+            ],
+        }
         name = path.strip("/").replace("/", "__") or "home"
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        label = path or "/"
-        problems += [f"{label}: console error: {e}" for e in watch.errors]
-        problems += [f"{label}: failed request: {f}" for f in watch.failed]
-        problems += [f"{label}: request to another host: {u}" for u in watch.foreign]
-        problems += [f"{label}: image did not load: {src}" for src in broken_images]
-        if untypeset:
-            problems.append(f"{label}: {untypeset} formula(s) not typeset")
         page.close()
     context.close()
-    assert not problems, "\n".join(problems)
+    return reports
+
+
+def problems(reports: dict, key: str) -> list[str]:
+    return [f"{path}: {item}" for path, report in reports.items() for item in (report[key] or [])]
+
+
+def test_no_console_error_or_failed_request(page_reports):
+    assert not problems(page_reports, "console") + problems(page_reports, "failed")
+
+
+def test_no_request_to_another_host(page_reports):
+    assert len(page_reports) >= 12  # every chapter, the home page and the notebooks
+    assert not problems(page_reports, "foreign")
+
+
+def test_every_image_loaded(page_reports):
+    assert not problems(page_reports, "broken_images")
+
+
+def test_every_formula_typeset(page_reports):
+    assert not [f"{path}: {r['untypeset']} formula(s)" for path, r in page_reports.items() if r["untypeset"]]
+
+
+def test_no_serious_accessibility_violations(page_reports):
+    assert not problems(page_reports, "axe")
 
 
 def test_search_finds_a_chapter_by_a_body_term(browser, server):
@@ -164,18 +196,12 @@ def test_palette_toggle_switches_figures(browser, server):
     page.close()
 
 
-def test_no_serious_accessibility_violations(browser, server, built_site):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
-    problems = []
+def test_instant_navigation_keeps_math_typeset(browser, server):
     page = browser.new_page()
-    for path in site_pages(built_site):
-        page.goto(f"{server}/{path}", wait_until="networkidle")
-        violations = axe.run(page).response["violations"]
-        for violation in violations:
-            if violation["impact"] in {"serious", "critical"}:
-                targets = [node["target"] for node in violation["nodes"][:3]]
-                problems.append(f"{path or '/'}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+    page.goto(f"{server}/", wait_until="networkidle")
+    page.click("article a[href$='deep_networks/']")  # Material swaps the page in without a reload
+    page.wait_for_url("**/deep_networks/")
+    page.wait_for_selector("article h1:has-text('Deep networks')")
+    widths = page.eval_on_selector_all("article math", "ms => ms.map(m => m.getBoundingClientRect().width)")
     page.close()
-    assert not problems, "\n".join(problems)
+    assert len(widths) > 10 and all(width > 0 for width in widths)

@@ -27,10 +27,14 @@ def failing_build(project, snippet_code, page=None, env=None):
 def test_good_fixture_builds(project):
     project.add_snippet("fine")
     project.add_page("index", GOOD_PAGE.format(name="fine"))
-    result = project.build()
+    project.add_page("demo", "# The demo chapter\n\nIts value: [[fine:value|.1f]].\n\n[[claims]]\n")
+    result = project.build(env={"BOOK_NOTEBOOKS": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
     html = (project.root / "site" / "index.html").read_text()
     assert "The value is 1.00 and the last element 0.25." in html
+    chapter = (project.root / "site" / "demo" / "index.html").read_text()
+    assert 'href="../notebooks/demo/demo.ipynb" download' in chapter  # the chapter's notebook
+    assert (project.root / "site" / "notebooks" / "demo" / "demo.ipynb").is_file()
     assert "Tested claims" in html and "The value is near one." in html
     assert (project.root / "site" / "figures" / "fine-line.svg").is_file()
     data = json.loads((project.root / "site" / "results" / "fine.json").read_text())

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-pytestmark = [pytest.mark.build, pytest.mark.xdist_group("site")]
+pytestmark = pytest.mark.build
 
 
 class PageParser(HTMLParser):
