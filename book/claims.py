@@ -19,6 +19,13 @@ BUILD_SEED = 0
 CLAIM_SEEDS = (0, 1, 2, 3, 4)
 
 
+def format_measured(number: float, fmt: str) -> str:
+    """``format(number, fmt)``, accepting an integral float for an integer spec such as ``d``."""
+    if fmt.endswith("d") and float(number).is_integer():
+        number = int(number)  # counts are measured as floats
+    return format(number, fmt)
+
+
 @dataclass(frozen=True)
 class Claim:
     """A tested statement about a snippet's measured results.
@@ -43,9 +50,7 @@ class Claim:
             raise ValueError(f"claim {self.id!r} has an empty statement")
 
     def _format(self, number: float) -> str:
-        if self.fmt.endswith("d") and float(number).is_integer():
-            number = int(number)  # counts are measured as floats
-        return f"{number:{self.fmt}}"
+        return format_measured(number, self.fmt)
 
     @property
     def check(self) -> str:

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from book.claims import BUILD_SEED, CLAIM_SEEDS
+from book.claims import BUILD_SEED, CLAIM_SEEDS, format_measured
 
 DIRECTIVE = re.compile(r"\[\[\s*([^\[\]\n]+?)\s*\]\]")
 IDENT = r"[a-z_][a-z0-9_]*"
@@ -83,10 +83,8 @@ def format_number(value: Any, fmt: str | None) -> str:
         if match.group(1) == "tex":
             return f"{text} \\times 10^{{{exponent}}}"
         return f"{text} × 10{str(exponent).translate(SUPERSCRIPT)}"
-    if fmt.endswith("d") and isinstance(value, float) and value.is_integer():
-        value = int(value)
     try:
-        return format(value, fmt)  # ASCII minus: the value may sit inside LaTeX
+        return format_measured(value, fmt)  # ASCII minus: the value may sit inside LaTeX
     except (ValueError, TypeError) as exc:
         raise PageError(f"format {fmt!r} does not apply to {value!r}: {exc}") from None
 
@@ -136,12 +134,6 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     )
 
 
-def _format(number: float, fmt: str) -> str:
-    if fmt.endswith("d") and float(number).is_integer():
-        number = int(number)
-    return format(number, fmt)
-
-
 def render_claims(views: list[SnippetView], source_url: Callable[[str], str | None]) -> str:
     seeds = f"{CLAIM_SEEDS[0]}–{CLAIM_SEEDS[-1]}"
     rows, tests = [], []
@@ -164,7 +156,7 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
                 spread = "true at every seed" if all(values) else "not true at every seed"
             else:
                 low, high = min(values), max(values)
-                spread = f"{_format(low, claim['fmt'])} … {_format(high, claim['fmt'])}"
+                spread = f"{format_measured(low, claim['fmt'])} … {format_measured(high, claim['fmt'])}"
             rows.append(
                 "<tr>"
                 f"<td>{html.escape(claim['statement'])}</td>"
