@@ -42,20 +42,47 @@ class Claim:
     at_most: float | None = None
     #: Python format spec used to print the measured value and the bounds.
     fmt: str = ".3g"
+    #: For an outcome with odds (a run diverges, a net trains): the value is a count of runs
+    #: out of an ensemble of ``out_of`` runs, printed "14 of 16 runs", checked as a count.
+    out_of: int | None = None
 
     def __post_init__(self) -> None:
         if not self.id.replace("_", "").isalnum():
             raise ValueError(f"claim id {self.id!r} must be letters, digits and underscores")
         if not self.statement.strip():
             raise ValueError(f"claim {self.id!r} has an empty statement")
+        if self.out_of is not None:
+            if not (isinstance(self.out_of, int) and self.out_of >= 1):
+                raise ValueError(f"claim {self.id!r}: out_of must be a positive number of runs")
+            if self.at_least is None and self.at_most is None:
+                raise ValueError(f"claim {self.id!r}: a count over runs needs at_least and/or at_most")
+            for bound in (self.at_least, self.at_most):
+                if bound is not None and not (float(bound).is_integer() and 0 <= bound <= self.out_of):
+                    raise ValueError(f"claim {self.id!r}: bound {bound} is not a count between 0 and {self.out_of}")
+
+    @property
+    def is_count(self) -> bool:
+        """True for a claim over an ensemble of runs (a count of runs out of ``out_of``)."""
+        return self.out_of is not None
 
     def _format(self, number: float) -> str:
+        if self.is_count:
+            return format_measured(number, "d")
         return format_measured(number, self.fmt)
 
     @property
     def check(self) -> str:
-        """The check in words, e.g. ``0.9 ≤ value ≤ 1.1``."""
+        """The check in words, e.g. ``0.9 ≤ value ≤ 1.1`` or ``at least 12 of 16 runs``."""
         lo, hi = self.at_least, self.at_most
+        if self.is_count:
+            runs = f"of {self.out_of} runs"
+            if hi == 0:
+                return f"none {runs}"
+            if lo == self.out_of:
+                return f"all {self.out_of} runs"
+            if lo is not None and hi is not None:
+                return f"{self._format(lo)} to {self._format(hi)} {runs}"
+            return f"at least {self._format(lo)} {runs}" if lo is not None else f"at most {self._format(hi)} {runs}"
         if lo is None and hi is None:
             return "is true"
         if lo is not None and hi is not None:
@@ -70,9 +97,13 @@ class Claim:
             if self.at_least is not None or self.at_most is not None:
                 raise TypeError(f"claim {self.id!r}: bounds given but the value is a bool")
             return value
+        if value is None:
+            raise TypeError(f"claim {self.id!r}: the value is None (not applicable); a claim needs a number or a bool")
         value = float(value)
         if self.at_least is None and self.at_most is None:
             raise TypeError(f"claim {self.id!r}: a numeric value needs at_least and/or at_most")
+        if self.is_count and not (value.is_integer() and 0 <= value <= self.out_of):
+            raise TypeError(f"claim {self.id!r}: {value:g} is not a count of runs between 0 and {self.out_of}")
         return value
 
     def holds(self, value: float | bool) -> bool:
@@ -89,6 +120,8 @@ class Claim:
     def format_value(self, value: float | bool) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
+        if self.is_count:
+            return f"{self._format(value)} of {self.out_of} runs"
         return self._format(value)
 
     def evaluate(self, results: Mapping[str, Any], seed: int) -> "Verdict":

@@ -47,3 +47,25 @@ def test_integer_format_accepts_measured_counts():
     claim = Claim("count", "Counted.", lambda r: r["n"], at_least=3, fmt="d")
     verdict = claim.evaluate({"n": 5}, 0)
     assert verdict.passed and claim.format_value(verdict.value) == "5" and claim.check == "value ≥ 3"
+
+
+def test_count_over_runs_claims():
+    claim = Claim("diverge", "Most runs diverge.", lambda r: r["k"], at_least=12, out_of=16)
+    assert claim.check == "at least 12 of 16 runs"
+    verdict = claim.evaluate({"k": 14}, 0)
+    assert verdict.passed and claim.format_value(verdict.value) == "14 of 16 runs"
+    assert not claim.evaluate({"k": 11}, 0).passed
+    none = Claim("none", "No run diverges.", lambda r: r["k"], at_most=0, out_of=16)
+    assert none.check == "none of 16 runs" and not none.evaluate({"k": 1}, 0).passed
+    with pytest.raises(TypeError, match="not a count"):
+        claim.evaluate({"k": 17}, 0)
+    with pytest.raises(ValueError, match="not a count"):
+        Claim("bad", "Bad bound.", lambda r: r["k"], at_least=20, out_of=16)
+    with pytest.raises(ValueError, match="needs at_least"):
+        Claim("bad", "No bound.", lambda r: r["k"], out_of=16)
+
+
+def test_none_value_is_rejected():
+    claim = Claim("x", "A value.", lambda r: r["x"], at_most=1.0)
+    with pytest.raises(TypeError, match="None"):
+        claim.evaluate({"x": None}, 0)
