@@ -1,8 +1,9 @@
 """Run one snippet in this process and write its results and figures.
 
-Invoked by :mod:`book.runner` as ``python -m book.execute MODULE OUT_DIR``, one
-process per snippet, so a crash, a leak or a global torch setting in one snippet
-cannot touch another. Writes ``OUT_DIR/result.json`` and the figures on success;
+Invoked by :mod:`book.runner` as ``python -m book.execute MODULE OUT_DIR [--no-figures]``,
+one process per snippet, so a crash, a leak or a global torch setting in one snippet
+cannot touch another. Writes ``OUT_DIR/result.json``, ``OUT_DIR/seeds.json`` (the results
+at every claim seed, reused by the tests and the notebooks) and the figures on success;
 on failure writes ``OUT_DIR/error.json`` ({"kind", "message"}) and exits 1.
 """
 
@@ -122,13 +123,22 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     return figures
 
 
-def run(module_name: str, out_dir: Path) -> dict:
+def run(module_name: str, out_dir: Path, figures: bool = True) -> dict:
     module = load_snippet(module_name)
-    results_by_seed = {seed: measure_at(module, seed) for seed in CLAIM_SEEDS}
-    return assemble(module, results_by_seed, out_dir)
+    # Through JSON once, so that every later reader (claims, figures, tests, notebook) sees the
+    # same values in the same key order as measure() returned them.
+    results_by_seed = {seed: json.loads(to_json(measure_at(module, seed), sort=False)) for seed in CLAIM_SEEDS}
+    record = assemble(module, results_by_seed, out_dir, figures=figures)
+    seeds = to_json({str(seed): results for seed, results in results_by_seed.items()}, sort=False)
+    (out_dir / "seeds.json").write_text(seeds + "\n", encoding="utf-8")
+    return record
 
 
-def assemble(module, results_by_seed: dict[int, dict], out_dir: Path) -> dict:
+def to_json(value, sort: bool = True) -> str:
+    return json.dumps(value, indent=1, sort_keys=sort, allow_nan=False, ensure_ascii=False)
+
+
+def assemble(module, results_by_seed: dict[int, dict], out_dir: Path, figures: bool = True) -> dict:
     """Check the claims at every seed, draw the figures into ``out_dir``, return the record.
 
     Separate from measuring so that the tests can rebuild a published record from their
@@ -143,7 +153,7 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path) -> dict:
         raise SnippetError("claim", "\n".join(failed))
 
     results = results_by_seed[BUILD_SEED]
-    figures = save_figures(module, snippet_id, results, out_dir)
+    drawn = save_figures(module, snippet_id, results, out_dir) if figures else {}
 
     import matplotlib
     import numpy
@@ -168,27 +178,30 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path) -> dict:
             }
             for claim in claims
         ],
-        "figures": figures,
+        "figures": drawn,
+        # What the notebook's measure cell prints at the build seed (the notebook shows it).
+        "printed": [v.describe(snippet_id) for v in verdicts if v.seed == BUILD_SEED],
         "versions": {"torch": torch.__version__, "numpy": numpy.__version__, "matplotlib": matplotlib.__version__},
     }
 
 
 def write_record(record: dict, out_dir: Path) -> Path:
     path = out_dir / "result.json"
-    text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False, ensure_ascii=False)
-    path.write_text(text + "\n", encoding="utf-8")
+    path.write_text(to_json(record) + "\n", encoding="utf-8")
     return path
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m book.execute MODULE OUT_DIR", file=sys.stderr)
+    flags = [a for a in argv if a.startswith("--")]
+    positional = [a for a in argv if not a.startswith("--")]
+    if len(positional) != 2 or set(flags) - {"--no-figures"}:
+        print("usage: python -m book.execute MODULE OUT_DIR [--no-figures]", file=sys.stderr)
         return 2
-    module_name, out_dir = argv[0], Path(argv[1])
+    module_name, out_dir = positional[0], Path(positional[1])
     out_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
-        record = run(module_name, out_dir)
+        record = run(module_name, out_dir, figures="--no-figures" not in flags)
     except SnippetError as exc:
         error = {"kind": exc.kind, "message": str(exc)}
     except BaseException:  # noqa: BLE001 - any crash is reported with its traceback

@@ -22,13 +22,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from mkdocs.exceptions import PluginError  # noqa: E402
-from mkdocs.structure.files import File  # noqa: E402
+from mkdocs.plugins import event_priority  # noqa: E402
+from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
 from book import math, notebooks, pages, runner  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.book")
 state: dict = {"serving": False, "views": {}, "outcomes": [], "notebooks": {}}
 #: Where mkdocs-jupyter renders a chapter's notebook (and, beside it, the .ipynb to download).
+#: The notebooks themselves stay in the build cache; nothing is written into docs/.
 NOTEBOOK_DIR = "notebooks"
 #: Notebook pages may reference MathJax from a CDN; the book typesets math itself.
 MATHJAX_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]*mathjax[^>]*>\s*</script>", re.I)
@@ -54,7 +56,7 @@ def _source_url(config):
 
 
 def on_pre_build(config) -> None:
-    """Run the snippets and notebooks before MkDocs collects the docs' files."""
+    """Run the snippets and assemble the notebooks before MkDocs collects the docs' files."""
     root = _project_root(config)
     try:
         options = runner.Options.from_env()
@@ -63,22 +65,18 @@ def on_pre_build(config) -> None:
     start = time.perf_counter()
     outcomes = runner.run_all(root, options)
     middle = time.perf_counter()
-    notebook_outcomes = notebooks.ensure_notebooks(root, outcomes, options) if options.notebooks else []
-    state["outcomes"], state["notebook_outcomes"] = outcomes, notebook_outcomes
+    chapter_notebooks = notebooks.ensure_notebooks(root, outcomes, options) if options.notebooks else []
+    state["outcomes"] = outcomes
     state["wall"] = (middle - start, time.perf_counter() - middle)
 
     failures = [
         f"snippet '{o.snippet.id}' ({o.snippet.source_relpath(root)}) {o.status}: {o.error}"
         for o in outcomes
         if not o.ok
-    ] + [
-        f"notebook for chapter '{n.chapter}' {n.status}: {n.error}"
-        for n in notebook_outcomes
-        if not n.ok and all(o.ok for o in outcomes if o.snippet.path.parent.name == n.chapter)
     ]
     if failures and not state["serving"]:
         log.info("Snippet timings:\n%s", _timings())
-        raise PluginError(f"{len(failures)} snippet(s) or notebook(s) failed; the site was not built.\n\n" + "\n\n".join(failures))
+        raise PluginError(f"{len(failures)} snippet(s) failed; the site was not built.\n\n" + "\n\n".join(failures))
     for failure in failures:
         log.error(failure)
 
@@ -86,37 +84,36 @@ def on_pre_build(config) -> None:
         o.snippet.id: pages.SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error)
         for o in outcomes
     }
-    # mkdocs-jupyter only renders notebooks that are real files in docs_dir, so the
-    # notebooks are copied there (git ignores the folder). Writing only what changed keeps
-    # `mkdocs serve` from rebuilding in a loop.
-    folder = Path(config.docs_dir) / NOTEBOOK_DIR
-    folder.mkdir(exist_ok=True)
-    state["notebooks"] = {}
-    for notebook in notebook_outcomes:
-        if notebook.ok:
-            target = folder / f"{notebook.chapter}.ipynb"
-            content = notebook.path.read_bytes()
-            if not target.is_file() or target.read_bytes() != content:
-                target.write_bytes(content)
-            state["notebooks"][notebook.chapter] = f"{NOTEBOOK_DIR}/{target.name}"
-    for stale in folder.glob("*.ipynb"):
-        if stale.stem not in state["notebooks"]:
-            stale.unlink()
+    state["notebooks"] = {n.chapter: n.path for n in chapter_notebooks if n.ok}
 
 
+# Before mkdocs-jupyter's own on_files, so that it renders the generated notebooks as pages.
+@event_priority(100)
 def on_files(files, config):
     for outcome in state["outcomes"]:
         for site_path, path in outcome.files.items():
             files.append(File.generated(config, site_path, abs_src_path=str(path)))
+    for chapter, path in state["notebooks"].items():
+        # Served from the cache (<cache>/notebooks/<chapter>.ipynb): a real source file, as
+        # mkdocs-jupyter needs, with the page's name (and the .ipynb beside it) the chapter's.
+        src_dir = path.parent.parent
+        assert path == src_dir / NOTEBOOK_DIR / f"{chapter}.ipynb", path
+        notebook = File(
+            f"{NOTEBOOK_DIR}/{chapter}.ipynb",
+            src_dir=str(src_dir),
+            dest_dir=config.site_dir,
+            use_directory_urls=config.use_directory_urls,
+            inclusion=InclusionLevel.NOT_IN_NAV,
+        )
+        files.append(notebook)
     return files
 
 
 def _timings() -> str:
     table = runner.timing_table(state["outcomes"])
-    rows = notebooks.timing_rows(state.get("notebook_outcomes", []))
     snippets_wall, notebooks_wall = state.get("wall", (0.0, 0.0))
-    phases = f"wall time: snippets {snippets_wall:.1f} s, notebooks {notebooks_wall:.1f} s"
-    return "\n".join(part for part in (table, rows, phases) if part)
+    phases = f"wall time: snippets {snippets_wall:.1f} s, notebooks assembled in {notebooks_wall:.2f} s"
+    return "\n".join((table, phases))
 
 
 def _run_it_yourself(page) -> str:
@@ -196,3 +193,12 @@ def on_serve(server, config, builder):
     for folder in ("snippets", "book"):
         server.watch(str(root / folder))
     return server
+
+
+def on_page_context(context, page, config, nav):
+    """A notebook page's edit link points at the chapter's snippets, its real source."""
+    if page.file.src_uri.startswith(f"{NOTEBOOK_DIR}/") and page.file.src_uri.endswith(".ipynb"):
+        chapter = Path(page.file.src_uri).stem
+        url = _source_url(config)(f"snippets/{chapter}")
+        page.edit_url = url.replace("/blob/", "/tree/", 1) if url else None
+    return context

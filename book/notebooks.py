@@ -1,28 +1,30 @@
-"""Each chapter's "Run it yourself" notebook: generated from its snippets, executed, cached.
+"""Each chapter's "Run it yourself" notebook, assembled from its snippets' own runs.
 
 The notebook holds the chapter's snippet code as it is in the repository (minus the
 include markers and the script entry point), then measures at the build seed, checks
-the claims and draws the figures. It is executed with nbclient when any of its
-snippets changes, under the same cache key discipline as the snippets, and MkDocs
-renders it (mkdocs-jupyter) with its outputs. Independent of MkDocs.
+the claims and draws the figures. Its outputs are not produced by running it again: the
+snippet's build process already printed those claim verdicts and drew those figures,
+so the notebook is assembled from that run's record (what it printed, and its light
+figures), in milliseconds and without a kernel. That the notebook, run top to bottom by a
+reader, gives exactly these numbers and figures is what the test suite checks, by
+executing it (:func:`execute`). Independent of MkDocs.
 """
 
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 import re
-import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from book.claims import BUILD_SEED
-from book.runner import Options, Outcome, Snippet, package_versions, snippet_hash
+from book.runner import Options, Outcome, Snippet
 
 MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[^\]]*\]\s*$")
 KERNEL = "python3"
+#: Where a chapter's exercises sit on its page: ``!!! question "…"`` admonitions.
+EXERCISE = re.compile(r'^!!! question "(?P<title>[^"]*)"\s*$')
 
 SETUP = '''\
 # The snippets import the book's shared helpers: find the repository this notebook sits in.
@@ -46,10 +48,10 @@ results_by_snippet = {}'''
 
 
 @dataclass
-class NotebookOutcome:
+class Notebook:
+    """A chapter's assembled notebook (``path``), or why it has none (``error``)."""
+
     chapter: str
-    status: str  # "cached", "ran", "failed", "missing"
-    seconds: float = 0.0
     path: Path | None = None
     error: str = ""
 
@@ -60,7 +62,7 @@ class NotebookOutcome:
 
 def chapter_title(root: Path, chapter: str) -> str:
     doc = ast.get_docstring(ast.parse((root / "snippets" / chapter / "__init__.py").read_text(encoding="utf-8"))) or ""
-    return doc.strip().splitlines()[0].removeprefix("Chapter:").strip().rstrip(".") if doc.strip() else chapter
+    return doc.strip().splitlines()[0].strip().rstrip(".") if doc.strip() else chapter
 
 
 def snippet_code(path: Path) -> str:
@@ -71,37 +73,87 @@ def snippet_code(path: Path) -> str:
     return re.sub(r"\n{3,}", "\n\n\n", text).strip() + "\n"
 
 
-def build(root: Path, chapter: str, snippets: list[Snippet]):
+def exercises(page: Path) -> list[tuple[str, str]]:
+    """(title, question) of each ``!!! question`` exercise on a chapter page, answers left out."""
+    if not page.is_file():
+        return []
+    found, lines = [], page.read_text(encoding="utf-8").split("\n")
+    for index, line in enumerate(lines):
+        match = EXERCISE.match(line)
+        if not match:
+            continue
+        body = []
+        for inner in lines[index + 1 :]:
+            if inner.strip() and not inner.startswith("    "):
+                break
+            if inner.strip().startswith("???"):  # the collapsed answer: not in the notebook
+                break
+            body.append(inner[4:])
+        found.append((match.group("title"), "\n".join(body).strip()))
+    return found
+
+
+def build(root: Path, chapter: str, snippets: list[Snippet], records: dict[str, dict] | None = None):
+    """The chapter's notebook; with ``records`` (snippet id -> cache entry folder) it carries
+    that run's outputs: the printed claim verdicts and the light-palette figures."""
     import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
     title = chapter_title(root, chapter)
     cells = [
         new_markdown_cell(
             f"# Run it yourself: {title}\n\n"
-            "This notebook was generated from the chapter's snippets and executed when the site was built; "
-            "the outputs below are from that run. To rerun it, clone the book's repository, install it "
-            "(`make test` does, into `.venv`), and open this notebook from anywhere inside the clone. "
-            f"Each experiment measures at seed {BUILD_SEED}, checks its claims and draws its figures; "
-            "change the arguments of `measure` to explore."
+            "This notebook holds the chapter's code as it is in the book's repository; the outputs below "
+            "are those of the run that built the site, and running the notebook top to bottom gives the same "
+            "numbers. To run it, clone the repository, install it (`make test` does, into `.venv`), and open "
+            f"this notebook from anywhere inside the clone. Each experiment measures at seed {BUILD_SEED}, "
+            "checks its claims and draws its figures; change the arguments of `measure` to explore."
         ),
         new_code_cell(SETUP),
     ]
     for snippet in snippets:
         module_doc = ast.get_docstring(ast.parse(snippet.path.read_text(encoding="utf-8"))) or snippet.id
         heading, _, body = module_doc.partition("\n")
+        measure_cell = new_code_cell(
+            f"make_deterministic({BUILD_SEED})\n"
+            f"results = measure(seed={BUILD_SEED})\n"
+            f"results_by_snippet[{snippet.id!r}] = results\n"
+            "for claim in CLAIMS:\n"
+            f"    print(claim.evaluate(results, seed={BUILD_SEED}).describe({snippet.id!r}))"
+        )
+        plot_cell = new_code_cell("figures = plot(results)  # each figure is shown below")
+        entry = (records or {}).get(snippet.id)
+        if entry is not None:
+            record = _read_json(entry / "result.json")
+            printed = "".join(line + "\n" for line in record["printed"])
+            measure_cell.outputs = [new_output("stream", name="stdout", text=printed)]
+            plot_cell.outputs = [
+                new_output(
+                    "display_data",
+                    data={
+                        "image/svg+xml": (entry / Path(figure["light"]).name).read_text(encoding="utf-8"),
+                        "text/plain": f"<Figure: {figure['alt']}>",
+                    },
+                )
+                for figure in record["figures"].values()
+            ]
         cells += [
             new_markdown_cell(f"## {heading.strip()}\n\nSource: `{snippet.source_relpath(root)}`"),
             new_code_cell(snippet_code(snippet.path)),
-            new_code_cell(
-                f"make_deterministic({BUILD_SEED})\n"
-                f"results = measure(seed={BUILD_SEED})\n"
-                f"results_by_snippet[{snippet.id!r}] = results\n"
-                "for claim in CLAIMS:\n"
-                f"    print(claim.evaluate(results, seed={BUILD_SEED}).describe({snippet.id!r}))"
-            ),
-            new_code_cell("figures = plot(results)  # each figure is shown below"),
+            measure_cell,
+            plot_cell,
         ]
+    questions = exercises(root / "docs" / f"{chapter}.md")
+    if questions:
+        cells.append(
+            new_markdown_cell(
+                "## Exercises: predict, then measure\n\n"
+                "Each question is on the chapter's page too, with its answer measured when the site was built. "
+                "Write down your prediction, then change and run the code above (or use the empty cell) to check it."
+            )
+        )
+        for title, question in questions:
+            cells += [new_markdown_cell(f"### {title}\n\n{question}"), new_code_cell("# Your measurement here\n")]
     for index, cell in enumerate(cells):
         cell.id = f"cell-{index}"  # nbformat's default ids are random: keep the file reproducible
     notebook = new_notebook(cells=cells)
@@ -111,7 +163,14 @@ def build(root: Path, chapter: str, snippets: list[Snippet]):
     return notebook
 
 
+def _read_json(path: Path) -> dict:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def execute(notebook, root: Path, timeout: float):
+    """Run a notebook top to bottom in a fresh kernel (what a reader does with the download)."""
     from nbclient import NotebookClient
 
     # record_timing=False keeps wall-clock timestamps out of the file: same input, same bytes.
@@ -127,66 +186,27 @@ def execute(notebook, root: Path, timeout: float):
     return notebook
 
 
-def notebook_hash(root: Path, snippets: list[Snippet], versions: dict[str, str]) -> str:
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update((root / "snippets" / "common.py").read_bytes() if (root / "snippets" / "common.py").is_file() else b"")
-    for snippet in snippets:
-        digest.update(snippet_hash(snippet, root, versions).encode())
-    return digest.hexdigest()[:20]
-
-
-def ensure_notebooks(root: Path, outcomes: list[Outcome], options: Options) -> list[NotebookOutcome]:
-    """Bring every chapter's notebook up to date; a chapter with a failed snippet gets none."""
+def ensure_notebooks(root: Path, outcomes: list[Outcome], options: Options) -> list[Notebook]:
+    """Assemble every chapter's notebook from its snippets' records; a chapter with a snippet
+    without a result gets none. Written under the cache only when its content changed."""
     import nbformat
-    from concurrent.futures import ThreadPoolExecutor
 
     root = Path(root).resolve()
-    cache_dir = (options.cache_dir or root / ".cache" / "book").resolve() / "notebooks"
-    versions = package_versions()
+    folder = options.cache_root(root) / "notebooks"
+    folder.mkdir(parents=True, exist_ok=True)
     chapters: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         chapters.setdefault(outcome.snippet.path.parent.name, []).append(outcome)
-
-    results, jobs = [], []
+    notebooks = []
     for chapter, chapter_outcomes in sorted(chapters.items()):
-        snippets = [o.snippet for o in chapter_outcomes]
-        entry = cache_dir / f"{chapter}-{notebook_hash(root, snippets, versions)}" / f"{chapter}.ipynb"
-        outcome = NotebookOutcome(chapter, "missing")
-        results.append(outcome)
         if not all(o.ok for o in chapter_outcomes):
-            outcome.error = "not built: a snippet of this chapter has no result"
-        elif entry.is_file() and not (options.force and any(options.selects(s.id) for s in snippets)):
-            outcome.status, outcome.path = "cached", entry
-        elif options.execute and any(o.status == "ran" or options.selects(o.snippet.id) for o in chapter_outcomes):
-            jobs.append((outcome, snippets, entry))
-        else:
-            outcome.error = "not executed (BOOK_EXECUTE=0 or BOOK_ONLY) and no cached notebook"
-
-    def work(job) -> None:
-        outcome, snippets, entry = job
-        start = time.perf_counter()
-        try:
-            notebook = execute(build(root, outcome.chapter, snippets), root, options.timeout)
-        except Exception as exc:  # nbclient raises CellExecutionError with the cell's traceback
-            outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
-        else:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(notebook, entry)
-            outcome.status, outcome.path = "ran", entry
-            for old in cache_dir.glob(f"{outcome.chapter}-*"):
-                if old != entry.parent and old.name.rsplit("-", 1)[0] == outcome.chapter:
-                    shutil.rmtree(old, ignore_errors=True)
-        outcome.seconds = time.perf_counter() - start
-
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        list(pool.map(work, jobs))
-    return results
-
-
-def timing_rows(outcomes: list[NotebookOutcome]) -> str:
-    lines = []
-    for outcome in outcomes:
-        seconds = f"{outcome.seconds:7.2f}" if outcome.status in {"ran", "failed"} else "      -"
-        lines.append(f"notebook {outcome.chapter:<27}  {outcome.status:<7}  {seconds}")
-    return "\n".join(lines)
-
+            notebooks.append(Notebook(chapter, error="not assembled: a snippet of this chapter has no result"))
+            continue
+        records = {o.snippet.id: next(iter(o.files.values())).parent for o in chapter_outcomes}
+        notebook = build(root, chapter, [o.snippet for o in chapter_outcomes], records)
+        text = nbformat.writes(notebook) + "\n"
+        target = folder / f"{chapter}.ipynb"
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        notebooks.append(Notebook(chapter, path=target))
+    return notebooks

@@ -63,6 +63,11 @@ def format_number(value: Any, fmt: str | None) -> str:
         return "yes" if value else "no"
     if isinstance(value, str):
         return html.escape(value)
+    if value is None:
+        raise PageError(
+            "is None: the snippet marks it not applicable (e.g. 'never happened'), so no sentence may print it. "
+            "Print it only where it applies, or write the sentence over the runs (a count or a share)"
+        )
     if not isinstance(value, (int, float)):
         raise PageError(f"is a {type(value).__name__}, not a number (point the key at one element)")
     fmt = fmt or ".3g"

@@ -18,11 +18,22 @@ Switches (environment variables, also honoured by ``make site`` / ``make serve``
 ``BOOK_NOTEBOOKS=0`` skip the chapters' notebooks (quicker drafts; pages lose their link)
 ``BOOK_FORKSERVER=0`` start each snippet as a fresh interpreter instead of forking it
                      from a server that has torch already imported (slower; same results)
+
+``ATEN_CPU_CAPABILITY`` (PyTorch's own switch, e.g. ``default`` for its non-vectorised
+kernels) is honoured too: results measured under other kernels are cached apart
+(``.cache/book/kernels-<name>/``), so a second numeric backend never mixes with the first.
+
+Each cache entry holds ``result.json`` (published), the figures (published) and
+``seeds.json``: ``measure(seed)`` at every claim seed, which the tests and the notebooks
+reuse instead of measuring again.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
+import enum
+import fcntl
 import fnmatch
 import hashlib
 import json
@@ -55,6 +66,20 @@ class Options:
     jobs: int = max(1, os.cpu_count() or 1)
     cache_dir: Path | None = None
     notebooks: bool = True
+    forkserver: bool = True
+    #: PyTorch's CPU kernels the snippets run with: "native" (the best this CPU has) or an
+    #: ATEN_CPU_CAPABILITY value such as "default" (non-vectorised).
+    kernels: str = "native"
+    #: Draw the figures. Off for a claims-only pass (a second numeric backend needs no figures).
+    figures: bool = True
+
+    def cache_root(self, root: Path) -> Path:
+        """The cache folder for these options: kernels and claims-only passes are kept apart."""
+        base = (self.cache_dir or Path(root) / ".cache" / "book").resolve()
+        name = "" if self.kernels == "native" else f"kernels-{self.kernels}"
+        if not self.figures:
+            name = f"{name or 'native'}-claims-only"
+        return base / name if name else base
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Options":
@@ -87,6 +112,8 @@ class Options:
             jobs=max(1, int(number("BOOK_JOBS", os.cpu_count() or 1))),
             cache_dir=Path(cache) if cache else None,
             notebooks=flag("BOOK_NOTEBOOKS", True),
+            forkserver=flag("BOOK_FORKSERVER", True),
+            kernels=env.get("ATEN_CPU_CAPABILITY", "").strip() or "native",
         )
 
     def selects(self, snippet_id: str) -> bool:
@@ -103,12 +130,24 @@ class Snippet:
         return self.path.relative_to(root).as_posix()
 
 
+class Status(str, enum.Enum):
+    """What happened to a snippet (or a notebook) in one build."""
+
+    CACHED = "cached"
+    RAN = "ran"
+    FAILED = "failed"
+    MISSING = "missing"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class Outcome:
     """What happened to one snippet in one build."""
 
     snippet: Snippet
-    status: str  # "cached", "ran", "failed", "missing"
+    status: Status
     seconds: float = 0.0
     result: dict | None = None
     error: str = ""
@@ -197,9 +236,11 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def snippet_hash(snippet: Snippet, root: Path, versions: dict[str, str]) -> str:
+def snippet_hash(snippet: Snippet, root: Path, versions: dict[str, str], kernels: str = "native") -> str:
     digest = hashlib.sha256()
     digest.update(f"python {sys.version_info[:2]}\n".encode())
+    if kernels != "native":
+        digest.update(f"kernels {kernels}\n".encode())
     for name, version in sorted(versions.items()):
         digest.update(f"{name}=={version}\n".encode())
     files = [BOOK_DIR / name for name in RUNNER_FILES] + dependency_files(snippet, root)
@@ -223,9 +264,28 @@ def _load_cached(entry: Path) -> dict | None:
         result = json.loads((entry / "result.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if all(path.is_file() for path in _published_files(entry, result).values()):
+    if (entry / SEEDS_FILE).is_file() and all(path.is_file() for path in _published_files(entry, result).values()):
         return result
     return None
+
+
+#: In each cache entry: {seed: measure(seed)} for every claim seed (not published).
+SEEDS_FILE = "seeds.json"
+
+
+def cache_entry(snippet: Snippet, root: Path, options: Options | None = None) -> Path:
+    """The cache folder that holds (or will hold) this snippet's results for its current source."""
+    options = options or Options.from_env()
+    return options.cache_root(root) / f"{snippet.id}-{snippet_hash(snippet, root, package_versions(), options.kernels)}"
+
+
+def cached_measurements(snippet: Snippet, root: Path, options: Options | None = None) -> dict[int, dict] | None:
+    """``{seed: measure(seed)}`` from the cache when it matches the current source, else None."""
+    path = cache_entry(snippet, Path(root).resolve(), options) / SEEDS_FILE
+    try:
+        return {int(seed): results for seed, results in json.loads(path.read_text(encoding="utf-8")).items()}
+    except (OSError, ValueError):
+        return None
 
 
 #: Environment every snippet process gets (set before torch or matplotlib is imported).
@@ -235,7 +295,7 @@ PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot"]
 _fork_context = None
 
 
-def _forkserver():
+def _forkserver(enabled: bool = True):
     """A multiprocessing context whose server has torch, numpy and matplotlib imported.
 
     Each snippet still runs in a process of its own, forked from that server, so it starts
@@ -244,7 +304,7 @@ def _forkserver():
     (or another platform) falls back to a fresh ``python -m book.execute`` per snippet.
     """
     global _fork_context
-    if os.environ.get("BOOK_FORKSERVER", "1") == "0":
+    if not enabled:
         return None
     if _fork_context is None:
         import multiprocessing
@@ -273,7 +333,7 @@ def _forkserver():
     return _fork_context
 
 
-def _run_in_fork(module: str, scratch: str, paths: list[str], log_path: str) -> None:
+def _run_in_fork(module: str, scratch: str, paths: list[str], log_path: str, flags: list[str]) -> None:
     """Body of a forked snippet process: output to a log file, then book.execute.main."""
     descriptor = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(descriptor, 1)
@@ -282,19 +342,26 @@ def _run_in_fork(module: str, scratch: str, paths: list[str], log_path: str) -> 
     os.chdir(paths[0])
     from book.execute import main
 
-    code = main([module, scratch])
+    code = main([module, scratch, *flags])
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 
 
-def _start(snippet: Snippet, root: Path, scratch: Path, timeout: float) -> tuple[int | None, str]:
+def _start(snippet: Snippet, root: Path, scratch: Path, options: Options) -> tuple[int | None, str]:
     """Run the snippet's process; return (exit code or None on timeout, its output)."""
     paths = [str(root), str(BOOK_DIR.parent)]
-    context = _forkserver()
+    flags = [] if options.figures else ["--no-figures"]
+    timeout = options.timeout
+    # The forkserver's torch was imported under this process's kernels; another choice of
+    # kernels needs a fresh interpreter with ATEN_CPU_CAPABILITY set before torch loads.
+    same_kernels = options.kernels == (os.environ.get("ATEN_CPU_CAPABILITY", "").strip() or "native")
+    context = _forkserver(options.forkserver and same_kernels)
     if context is not None:
         log_path = scratch / "output.log"
-        process = context.Process(target=_run_in_fork, args=(snippet.module, str(scratch), paths, str(log_path)))
+        process = context.Process(
+            target=_run_in_fork, args=(snippet.module, str(scratch), paths, str(log_path), flags)
+        )
         process.start()
         process.join(timeout)
         if process.is_alive():
@@ -304,7 +371,11 @@ def _start(snippet: Snippet, root: Path, scratch: Path, timeout: float) -> tuple
         output = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
         return process.exitcode, output
     env = {**os.environ, **CHILD_ENV, "PYTHONPATH": os.pathsep.join([*paths, os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "book.execute", snippet.module, str(scratch)]
+    if options.kernels != "native":
+        env["ATEN_CPU_CAPABILITY"] = options.kernels
+    else:
+        env.pop("ATEN_CPU_CAPABILITY", None)
+    command = [sys.executable, "-m", "book.execute", snippet.module, str(scratch), *flags]
     process = subprocess.Popen(
         command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -317,13 +388,13 @@ def _start(snippet: Snippet, root: Path, scratch: Path, timeout: float) -> tuple
     return process.returncode, output.decode(errors="replace")
 
 
-def _execute(snippet: Snippet, root: Path, entry: Path, timeout: float) -> tuple[dict | None, str]:
+def _execute(snippet: Snippet, root: Path, entry: Path, options: Options) -> tuple[dict | None, str]:
     """Run the snippet in a process of its own; return (result, error message)."""
     scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{snippet.id}-", dir=entry.parent))
     try:
-        code, output = _start(snippet, root, scratch, timeout)
+        code, output = _start(snippet, root, scratch, options)
         if code is None:
-            return None, f"timed out after {timeout:g} s (BOOK_TIMEOUT)"
+            return None, f"timed out after {options.timeout:g} s (BOOK_TIMEOUT)"
         error_file = scratch / "error.json"
         if code != 0 or not (scratch / "result.json").is_file():
             if error_file.is_file():
@@ -340,46 +411,90 @@ def _execute(snippet: Snippet, root: Path, entry: Path, timeout: float) -> tuple
 
 
 def run_all(root: Path, options: Options | None = None, log=print) -> list[Outcome]:
-    """Bring every snippet's results up to date; never raises for a snippet's failure."""
+    """Bring every snippet's results up to date; never raises for a snippet's failure.
+
+    Holds a lock on the cache folder while it works, so that two builds (or a build and
+    the tests) sharing a cache never run the same snippet twice or prune each other's files.
+    """
     root = Path(root).resolve()
     options = options or Options.from_env()
-    cache_dir = (options.cache_dir or root / ".cache" / "book").resolve()
+    cache_dir = options.cache_root(root)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    versions = package_versions()
+    with open(cache_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _run_all_locked(root, options, cache_dir)
 
+
+def _not_executed_reason(options: Options) -> str:
+    if not options.execute:
+        return (
+            "not executed (BOOK_EXECUTE=0) and no cached result for its current source: "
+            "build once without BOOK_EXECUTE=0"
+        )
+    return (
+        f"not executed (BOOK_ONLY={','.join(options.only)}) and no cached result for its current source "
+        "(it changed, or it never ran in this clone): build once without BOOK_ONLY, "
+        "or add its id to the BOOK_ONLY pattern"
+    )
+
+
+def _run_all_locked(root: Path, options: Options, cache_dir: Path) -> list[Outcome]:
+    versions = package_versions()
     outcomes: list[Outcome] = []
     to_run: list[tuple[Outcome, Path]] = []
     for snippet in discover(root):
-        entry = cache_dir / f"{snippet.id}-{snippet_hash(snippet, root, versions)}"
-        outcome = Outcome(snippet, "missing")
+        entry = cache_dir / f"{snippet.id}-{snippet_hash(snippet, root, versions, options.kernels)}"
+        outcome = Outcome(snippet, Status.MISSING)
         outcomes.append(outcome)
         cached = _load_cached(entry)
         wanted = options.execute and options.selects(snippet.id)
         if cached is not None and not (options.force and wanted):
-            outcome.status, outcome.result = "cached", cached
+            outcome.status, outcome.result = Status.CACHED, cached
             outcome.files = _published_files(entry, cached)
         elif wanted:
             to_run.append((outcome, entry))
         else:
-            reason = "BOOK_EXECUTE=0" if not options.execute else f"BOOK_ONLY={','.join(options.only)}"
-            outcome.error = f"not executed ({reason}) and no cached result for the current source"
+            outcome.error = _not_executed_reason(options)
 
     def work(item: tuple[Outcome, Path]) -> None:
         outcome, entry = item
         start = time.perf_counter()
-        result, error = _execute(outcome.snippet, root, entry, options.timeout)
+        result, error = _execute(outcome.snippet, root, entry, options)
         outcome.seconds = time.perf_counter() - start
         if result is None:
-            outcome.status, outcome.error = "failed", error
+            outcome.status, outcome.error = Status.FAILED, error
         else:
-            outcome.status, outcome.result = "ran", result
+            outcome.status, outcome.result = Status.RAN, result
             outcome.files = _published_files(entry, result)
             _prune_stale(cache_dir, outcome.snippet.id, keep=entry)
 
+    # Longest first (by last build's time when known) keeps both cores busy to the end.
+    to_run.sort(key=lambda item: -_last_seconds(cache_dir, item[0].snippet.id))
     # Threads only wait on child processes; the work happens in the children.
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
         list(pool.map(work, to_run))
+    _record_seconds(cache_dir, outcomes)
     return outcomes
+
+
+TIMES_FILE = "seconds.json"
+
+
+def _last_seconds(cache_dir: Path, snippet_id: str) -> float:
+    try:
+        return float(json.loads((cache_dir / TIMES_FILE).read_text(encoding="utf-8")).get(snippet_id, 0.0))
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _record_seconds(cache_dir: Path, outcomes: list[Outcome]) -> None:
+    path = cache_dir / TIMES_FILE
+    try:
+        times = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        times = {}
+    times.update({o.snippet.id: round(o.seconds, 2) for o in outcomes if o.status is Status.RAN})
+    path.write_text(json.dumps(times, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def _prune_stale(cache_dir: Path, snippet_id: str, keep: Path) -> None:
@@ -393,22 +508,36 @@ def timing_table(outcomes: list[Outcome]) -> str:
     width = max([len(o.snippet.id) for o in outcomes] + [7])
     lines = [f"{'snippet':<{width}}  {'status':<7}  seconds", f"{'-' * width}  -------  -------"]
     for outcome in outcomes:
-        seconds = f"{outcome.seconds:7.2f}" if outcome.status in {"ran", "failed"} else "      -"
-        lines.append(f"{outcome.snippet.id:<{width}}  {outcome.status:<7}  {seconds}")
-    ran = [o for o in outcomes if o.status in {"ran", "failed"}]
+        seconds = f"{outcome.seconds:7.2f}" if outcome.status in {Status.RAN, Status.FAILED} else "      -"
+        lines.append(f"{outcome.snippet.id:<{width}}  {outcome.status.value:<7}  {seconds}")
+    ran = [o for o in outcomes if o.status in {Status.RAN, Status.FAILED}]
     lines.append(
         f"{len(outcomes)} snippets: {len(ran)} executed ({sum(o.seconds for o in ran):.1f} s of work), "
-        f"{sum(o.status == 'cached' for o in outcomes)} from cache, "
-        f"{sum(o.status == 'failed' for o in outcomes)} failed, {sum(o.status == 'missing' for o in outcomes)} missing"
+        f"{sum(o.status is Status.CACHED for o in outcomes)} from cache, "
+        f"{sum(o.status is Status.FAILED for o in outcomes)} failed, "
+        f"{sum(o.status is Status.MISSING for o in outcomes)} missing"
     )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m book.runner [ROOT]``: run the snippets without building the site."""
+    """``python -m book.runner [ROOT] [--claims-only]``: run the snippets without building the site.
+
+    ``--claims-only`` measures and checks claims but draws no figure (cached apart); with
+    ``ATEN_CPU_CAPABILITY=default`` in the environment it is the test suite's second backend.
+    """
     argv = sys.argv[1:] if argv is None else argv
-    root = Path(argv[0]) if argv else Path.cwd()
-    outcomes = run_all(root)
+    flags = {a for a in argv if a.startswith("--")}
+    unknown = flags - {"--claims-only"}
+    if unknown:
+        print(f"unknown option {sorted(unknown)[0]} (known: --claims-only)", file=sys.stderr)
+        return 2
+    positional = [a for a in argv if not a.startswith("--")]
+    root = Path(positional[0]) if positional else Path.cwd()
+    options = Options.from_env()
+    if "--claims-only" in flags:
+        options = dataclasses.replace(options, figures=False)
+    outcomes = run_all(root, options)
     print(timing_table(outcomes))
     for outcome in outcomes:
         if not outcome.ok:

@@ -1,1 +1,1 @@
-"""Chapter: Activation functions — how much of the gradient each unit lets through."""
+"""Activation functions — how much of the gradient each unit lets through."""

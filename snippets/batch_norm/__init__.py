@@ -1,1 +1,1 @@
-"""Chapter: Batch normalisation."""
+"""Batch normalisation."""

@@ -1,1 +1,1 @@
-"""Chapter: Gradient clipping and weight regularisation."""
+"""Gradient clipping and weight regularisation."""

@@ -1,1 +1,1 @@
-"""Chapter: Deep networks — the chain rule multiplies."""
+"""Deep networks — the chain rule multiplies."""

@@ -1,1 +1,1 @@
-"""Chapter: Diagnose your own model."""
+"""Diagnose your own model."""

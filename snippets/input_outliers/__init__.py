@@ -1,1 +1,1 @@
-"""Chapter: Input outliers — one extreme sample can own the batch gradient."""
+"""Input outliers — one extreme sample can own the batch gradient."""

@@ -1,1 +1,1 @@
-"""Chapter: LSTM."""
+"""LSTM."""

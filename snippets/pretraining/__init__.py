@@ -1,1 +1,1 @@
-"""Chapter: Layer-wise pretraining and fine-tuning."""
+"""Layer-wise pretraining and fine-tuning."""

@@ -1,1 +1,1 @@
-"""Chapter: ReLU family and matched initialisation."""
+"""ReLU family and matched initialisation."""

@@ -1,1 +1,1 @@
-"""Chapter: Residual connections."""
+"""Residual connections."""

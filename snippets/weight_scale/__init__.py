@@ -1,1 +1,1 @@
-"""Chapter: Weight scale at initialisation — the critical line and the edge of chaos."""
+"""Weight scale at initialisation — the critical line and the edge of chaos."""

@@ -1,14 +1,8 @@
 """Tests for snippets/activation_functions/activation_depth_gradients.py."""
 
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.activation_functions import activation_depth_gradients as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_profiles_have_one_value_per_layer():

@@ -119,3 +119,12 @@ def test_serve_shows_the_error_on_the_page_and_keeps_going(project):
     assert result.returncode == 0 and "BUILD RETURNED" in result.stdout, result.stderr[-3000:]
     html = (project.root / "site" / "index.html").read_text()
     assert "Snippet <code>broken</code> failed" in html and "measurement exploded" in html
+
+
+def test_page_that_prints_a_not_applicable_value(project):
+    """A value the snippet marks as not applicable (None) never reaches the prose as a number."""
+    code = GOOD_SNIPPET.replace('"profile": [1.0, 0.5, 0.25]}', '"profile": [1.0, 0.5, 0.25], "diverged_at": None}')
+    page = GOOD_PAGE.format(name="broken") + "\nThe run diverged at step [[broken:diverged_at|d]].\n"
+    stderr = failing_build(project, code, page=page)
+    assert "page 'index.md'" in stderr and "result key 'broken:diverged_at' is None" in stderr
+    assert "not applicable" in stderr

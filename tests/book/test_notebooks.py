@@ -1,8 +1,12 @@
-"""Each chapter's notebook, run top to bottom, reproduces the chapter's published numbers."""
+"""Each chapter's notebook, run top to bottom in a fresh kernel, reproduces the build byte for byte.
+
+This is the book's one deliberate re-measurement: a reader's download is executed as a
+reader would run it, and what it measures (the results at the build seed) and draws (the
+figures, redrawn with the build's settings) must equal the published files exactly.
+"""
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
@@ -10,9 +14,8 @@ import nbformat
 import pytest
 
 from book.claims import BUILD_SEED
-from book.notebooks import build, execute, snippet_code
-from book.runner import Options, discover, run_all
-from book.testing import measured
+from book.notebooks import build, execute, exercises, snippet_code
+from book.runner import Options, cache_entry, discover
 
 REPO = Path(__file__).resolve().parents[2]
 CHAPTERS: dict[str, list] = {}
@@ -21,39 +24,74 @@ for _snippet in discover(REPO):
 
 pytestmark = pytest.mark.build
 
+# Appended to the reader's notebook: save what it measured, and redraw each figure the way
+# the build does (default settings, both palettes) so the bytes can be compared.
+REDRAW = """
+import importlib, matplotlib
+from book.execute import save_figures
+out = pathlib.Path({out!r})
+pathlib.Path({dump!r}).write_text(json.dumps(results_by_snippet))
+for snippet_id, module_name in {modules!r}.items():
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        (out / snippet_id).mkdir()
+        save_figures(importlib.import_module(module_name), snippet_id, results_by_snippet[snippet_id], out / snippet_id)
+"""
+
 
 def test_snippet_code_drops_markers_and_entry_point():
     code = snippet_code(REPO / "snippets" / "deep_networks" / "random_matrix_product.py")
     assert "--8<--" not in code and "__main__" not in code and "def measure(" in code
 
 
-@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
-def test_notebook_reproduces_the_chapter_numbers(chapter, tmp_path):
-    """Run the reader's notebook top to bottom; its numbers equal the snippets' own at the build seed."""
-    notebook = build(REPO, chapter, CHAPTERS[chapter])
-    dump = tmp_path / "results.json"
-    # The reader's notebook plus one cell of ours that saves what it measured.
-    notebook.cells.append(
-        nbformat.v4.new_code_cell(f"pathlib.Path({str(dump)!r}).write_text(json.dumps(results_by_snippet))")
+def test_exercises_are_taken_from_the_page_without_their_answers(tmp_path):
+    page = tmp_path / "chapter.md"
+    page.write_text(
+        '# A chapter\n\n!!! question "Exercise 1: predict, then measure"\n    How many decades?\n\n'
+        '    ??? success "Answer (measured when this page was built)"\n        Seven.\n\n'
+        "    To explore further, change one line.\n\nAfter.\n"
     )
+    assert exercises(page) == [("Exercise 1: predict, then measure", "How many decades?")]
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_notebook_reproduces_the_build_byte_for_byte(chapter, built_site, tmp_path):
+    snippets = CHAPTERS[chapter]
+    notebook = build(REPO, chapter, snippets)  # the reader's notebook, without outputs
+    dump, out = tmp_path / "results.json", tmp_path / "figures"
+    out.mkdir()
+    modules = {s.id: s.module for s in snippets}
+    notebook.cells.append(nbformat.v4.new_code_cell(REDRAW.format(out=str(out), dump=str(dump), modules=modules)))
     execute(notebook, REPO, timeout=600)
+
     from_notebook = json.loads(dump.read_text())
-    assert sorted(from_notebook) == sorted(s.id for s in CHAPTERS[chapter])
-    for snippet in CHAPTERS[chapter]:
-        expected = json.loads(json.dumps(measured(snippet.module, BUILD_SEED)))
-        assert from_notebook[snippet.id] == expected, f"{chapter}: the notebook's {snippet.id} results differ"
+    assert sorted(from_notebook) == sorted(modules)
+    options = Options.from_env()
+    for snippet in snippets:
+        entry = cache_entry(snippet, REPO, options)
+        built = json.loads((entry / "seeds.json").read_text())[str(BUILD_SEED)]
+        assert from_notebook[snippet.id] == built, f"{chapter}: the notebook's {snippet.id} results differ"
+        record = json.loads((entry / "result.json").read_text())
+        redrawn = sorted(p.name for p in (out / snippet.id).glob("*.svg"))
+        assert redrawn == sorted(Path(f[t]).name for f in record["figures"].values() for t in ("light", "dark"))
+        for name in redrawn:
+            published = (built_site / "figures" / name).read_bytes()
+            assert (out / snippet.id / name).read_bytes() == published, f"{name} differs from the published figure"
 
-    outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
-    printed = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
-    claims = sum(len(importlib.import_module(s.module).CLAIMS) for s in CHAPTERS[chapter])
-    assert "FAILED" not in printed and printed.count("holds at seed 0") == claims
-    assert sum("image/png" in o.get("data", {}) for o in outputs) >= len(CHAPTERS[chapter])
+    printed = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
+    claims = sum(len(__import__(s.module, fromlist=["CLAIMS"]).CLAIMS) for s in snippets)
+    assert "FAILED" not in printed and printed.count(f"holds at seed {BUILD_SEED}") == claims
 
 
-def test_published_notebooks_match_the_build_cache(built_site):
-    cached = {o.snippet.id for o in run_all(REPO, Options(execute=False)) if o.ok}
-    assert cached == {s.id for snippets in CHAPTERS.values() for s in snippets}
-    for chapter in CHAPTERS:
+def test_published_notebooks_carry_the_build_outputs(built_site):
+    for chapter, snippets in CHAPTERS.items():
         published = built_site / "notebooks" / chapter / f"{chapter}.ipynb"
         notebook = nbformat.read(published, as_version=4)
-        assert any(output for cell in notebook.cells for output in cell.get("outputs", [])), chapter
+        printed = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
+        figures = [o for c in notebook.cells for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})]
+        for snippet in snippets:
+            record = json.loads((built_site / "results" / f"{snippet.id}.json").read_text())
+            assert all(line in printed for line in record["printed"]), f"{chapter}: {snippet.id}'s verdicts missing"
+        assert len(figures) == sum(
+            len(json.loads((built_site / "results" / f"{s.id}.json").read_text())["figures"]) for s in snippets
+        ), chapter

@@ -3,13 +3,8 @@
 import pytest
 import torch
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.clipping_regularisation import clip_direction as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_cosine_falls_as_more_components_are_clipped():

@@ -1,14 +1,8 @@
 """Tests for snippets/deep_networks/linear_mlp_gradients.py."""
 
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.deep_networks import linear_mlp_gradients as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_explodes_above_critical():

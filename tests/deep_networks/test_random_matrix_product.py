@@ -4,13 +4,8 @@ import math
 
 import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.deep_networks import random_matrix_product as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_theory_rate_is_log_sigma_minus_one_over_2n():

@@ -1,14 +1,8 @@
 """Tests for snippets/diagnosis/diagnosis_atlas.py."""
 
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.diagnosis import diagnosis_atlas as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_wrong_weight_scales_are_caught_by_the_forward_signal_not_the_ratio_profile():

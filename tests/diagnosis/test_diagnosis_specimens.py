@@ -1,14 +1,8 @@
 """Tests for snippets/diagnosis/diagnosis_specimens.py."""
 
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.diagnosis import diagnosis_specimens as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_each_broken_specimen_is_flagged_with_one_kind_only():

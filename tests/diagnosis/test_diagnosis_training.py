@@ -1,14 +1,8 @@
 """Tests for snippets/diagnosis/diagnosis_training.py."""
 
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.diagnosis import diagnosis_training as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_one_update_ratio_per_step_and_layer():

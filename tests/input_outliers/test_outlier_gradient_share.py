@@ -1,15 +1,9 @@
 """Tests for snippets/input_outliers/outlier_gradient_share.py."""
 
 import numpy as np
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.input_outliers import outlier_gradient_share as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_shares_are_fractions():

@@ -1,14 +1,8 @@
 """Tests for snippets/input_outliers/outlier_training.py."""
 
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.input_outliers import outlier_training as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_divergence_follows_the_outlier():

@@ -4,13 +4,8 @@ import math
 
 import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.lstm import lstm_forget_gate as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_forget_gates_sit_at_sigmoid_of_the_bias():

@@ -1,14 +1,8 @@
 """Tests for snippets/pretraining/pretraining_finetune.py."""
 
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.pretraining import pretraining_finetune as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_every_arm_beats_the_majority_class_on_held_out_data():

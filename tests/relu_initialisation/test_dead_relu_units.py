@@ -3,13 +3,8 @@
 import pytest
 import torch
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.relu_initialisation import dead_relu_units as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_never_fire_fraction_counts_columns_off_on_every_row():

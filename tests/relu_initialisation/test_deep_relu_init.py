@@ -4,13 +4,8 @@ import math
 
 import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.relu_initialisation import deep_relu_init as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_default_shrinks_faster_than_xavier():

@@ -2,13 +2,8 @@
 
 import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.residual_connections import residual_gradient_profiles as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_plain_tanh_vanishes_more_with_depth():

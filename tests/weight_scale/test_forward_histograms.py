@@ -1,15 +1,9 @@
 """Tests for snippets/weight_scale/forward_histograms.py."""
 
 import numpy as np
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.weight_scale import forward_histograms as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_histograms_are_distributions():

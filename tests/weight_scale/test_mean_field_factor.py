@@ -2,13 +2,8 @@
 
 import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.weight_scale import mean_field_factor as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_theory_below_critical_is_sigma_squared():

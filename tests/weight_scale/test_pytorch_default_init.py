@@ -5,13 +5,8 @@ import math
 import pytest
 import torch
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.weight_scale import pytorch_default_init as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_kaiming_uniform_with_a_sqrt5_is_uniform_one_over_sqrt_fan_in():
