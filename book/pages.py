@@ -159,6 +159,10 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
             formatted = claim["formatted"]
             if all(isinstance(v, bool) for v in values):
                 spread = "true at every seed" if all(values) else "not true at every seed"
+            elif claim.get("out_of"):
+                low, high = int(min(values)), int(max(values))
+                counts = f"{low}" if low == high else f"{low}–{high}"
+                spread = f"{counts} of {claim['out_of']} runs"
             else:
                 low, high = min(values), max(values)
                 spread = f"{format_measured(low, claim['fmt'])} … {format_measured(high, claim['fmt'])}"

@@ -158,6 +158,17 @@ def theme_rc(theme: str) -> dict:
     }
 
 
+def recolour_svg(svg: str, theme: str) -> str:
+    """A figure drawn in the light palette, recoloured for ``theme``.
+
+    The palettes differ only in the colours of text, axes edges and grid (the line colours
+    read on both backgrounds), so the build draws each figure once and derives the others.
+    """
+    for part, colour in _THEMES["light"].items():
+        svg = svg.replace(colour, _THEMES[theme][part])
+    return svg
+
+
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float = 3.2):
     """A figure of the site's size with ``ncols × nrows`` axes (an array when more than one)."""
     import matplotlib.pyplot as plt

@@ -79,10 +79,10 @@ def train_ensemble(params: dict, x, y, order, lr: float, max_norm: float | None)
     """
     runs = x.shape[0]
     alive = torch.ones(runs, dtype=torch.bool)
+    run_axis = torch.arange(runs).unsqueeze(1)
     losses, norms = [], []
     for index in order:  # index: (K, batch) — each run draws its own mini-batches
-        batch_x = torch.stack([x[k, index[k]] for k in range(runs)])
-        batch_y = torch.stack([y[k, index[k]] for k in range(runs)])
+        batch_x, batch_y = x[run_axis, index], y[run_axis, index]
         loss = ((ensemble_forward(params, batch_x) - batch_y) ** 2).mean(dim=(1, 2))  # (K,)
         grads = torch.autograd.grad(loss.sum(), list(params.values()))
         # One norm per run over all of its parameters, as clip_grad_norm_ computes it.
