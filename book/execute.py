@@ -138,13 +138,31 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
 
 
 def run(module_name: str, out_dir: Path, figures: bool = True) -> dict:
+    """Measure at every claim seed, then assemble (the whole job in one process)."""
     module = load_snippet(module_name)
-    # Through JSON once, so that every later reader (claims, figures, tests, notebook) sees the
-    # same values in the same key order as measure() returned them.
-    results_by_seed = {seed: json.loads(to_json(measure_at(module, seed), sort=False)) for seed in CLAIM_SEEDS}
+    for seed in CLAIM_SEEDS:
+        measure_seed(module, seed, out_dir)
+    return assemble_from_files(module, out_dir, figures=figures)
+
+
+def seed_file(out_dir: Path, seed: int) -> Path:
+    return out_dir / f"seed-{seed}.json"
+
+
+def measure_seed(module, seed: int, out_dir: Path) -> None:
+    """measure(seed) written to ``seed-<seed>.json``, through JSON as every later reader sees it
+    (same values, and the same key order as measure() returned them)."""
+    seed_file(out_dir, seed).write_text(to_json(measure_at(module, seed), sort=False) + "\n", encoding="utf-8")
+
+
+def assemble_from_files(module, out_dir: Path, figures: bool = True) -> dict:
+    """Claims and figures from the seed files; writes ``seeds.json`` (all seeds, kept in the cache)."""
+    results_by_seed = {seed: json.loads(seed_file(out_dir, seed).read_text(encoding="utf-8")) for seed in CLAIM_SEEDS}
     record = assemble(module, results_by_seed, out_dir, figures=figures)
     seeds = to_json({str(seed): results for seed, results in results_by_seed.items()}, sort=False)
     (out_dir / "seeds.json").write_text(seeds + "\n", encoding="utf-8")
+    for seed in CLAIM_SEEDS:
+        seed_file(out_dir, seed).unlink()
     return record
 
 
@@ -206,17 +224,45 @@ def write_record(record: dict, out_dir: Path) -> Path:
     return path
 
 
+USAGE = "usage: python -m book.execute MODULE OUT_DIR [--seeds N,N,… | --assemble] [--no-figures]"
+
+
 def main(argv: list[str]) -> int:
-    flags = [a for a in argv if a.startswith("--")]
-    positional = [a for a in argv if not a.startswith("--")]
-    if len(positional) != 2 or set(flags) - {"--no-figures"}:
-        print("usage: python -m book.execute MODULE OUT_DIR [--no-figures]", file=sys.stderr)
+    """One snippet's job, or part of it: ``--seeds 0,2,4`` measures those seeds only (the
+    runner measures the seeds of one snippet in parallel processes); ``--assemble`` then
+    checks the claims on all of them and draws the figures. Without either, both."""
+    positional, seeds, assemble_only, figures = [], None, False, True
+    args = iter(argv)
+    for arg in args:
+        if arg == "--seeds":
+            try:
+                seeds = [int(s) for s in next(args).split(",")]
+            except (StopIteration, ValueError):
+                print(USAGE, file=sys.stderr)
+                return 2
+        elif arg == "--assemble":
+            assemble_only = True
+        elif arg == "--no-figures":
+            figures = False
+        elif arg.startswith("--"):
+            print(USAGE, file=sys.stderr)
+            return 2
+        else:
+            positional.append(arg)
+    if len(positional) != 2:
+        print(USAGE, file=sys.stderr)
         return 2
     module_name, out_dir = positional[0], Path(positional[1])
     out_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    error_path = out_dir / ("error.json" if seeds is None else f"error-seeds-{'-'.join(map(str, seeds))}.json")
     try:
-        record = run(module_name, out_dir, figures="--no-figures" not in flags)
+        module = load_snippet(module_name)
+        if seeds is not None:
+            for seed in seeds:
+                measure_seed(module, seed, out_dir)
+            return 0
+        record = assemble_from_files(module, out_dir, figures) if assemble_only else run(module_name, out_dir, figures)
     except SnippetError as exc:
         error = {"kind": exc.kind, "message": str(exc)}
     except BaseException:  # noqa: BLE001 - any crash is reported with its traceback
@@ -224,7 +270,7 @@ def main(argv: list[str]) -> int:
     else:
         write_record(record, out_dir)
         return 0
-    (out_dir / "error.json").write_text(json.dumps(error, indent=1), encoding="utf-8")
+    error_path.write_text(json.dumps(error, indent=1), encoding="utf-8")
     print(error["message"], file=sys.stderr)
     return 1
 

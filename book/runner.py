@@ -43,6 +43,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -348,17 +349,19 @@ def _run_in_fork(module: str, scratch: str, paths: list[str], log_path: str, fla
     os._exit(code)
 
 
-def _start(snippet: Snippet, root: Path, scratch: Path, options: Options) -> tuple[int | None, str]:
-    """Run the snippet's process; return (exit code or None on timeout, its output)."""
+def _start(
+    snippet: Snippet, root: Path, scratch: Path, options: Options, flags: list[str], log_name: str
+) -> tuple[int | None, str]:
+    """Run one process of the snippet's job; return (exit code or None on timeout, its output)."""
     paths = [str(root), str(BOOK_DIR.parent)]
-    flags = [] if options.figures else ["--no-figures"]
+    flags = flags + ([] if options.figures else ["--no-figures"])
     timeout = options.timeout
     # The forkserver's torch was imported under this process's kernels; another choice of
     # kernels needs a fresh interpreter with ATEN_CPU_CAPABILITY set before torch loads.
     same_kernels = options.kernels == (os.environ.get("ATEN_CPU_CAPABILITY", "").strip() or "native")
     context = _forkserver(options.forkserver and same_kernels)
     if context is not None:
-        log_path = scratch / "output.log"
+        log_path = scratch / log_name
         process = context.Process(
             target=_run_in_fork, args=(snippet.module, str(scratch), paths, str(log_path), flags)
         )
@@ -388,20 +391,49 @@ def _start(snippet: Snippet, root: Path, scratch: Path, options: Options) -> tup
     return process.returncode, output.decode(errors="replace")
 
 
-def _execute(snippet: Snippet, root: Path, entry: Path, options: Options) -> tuple[dict | None, str]:
-    """Run the snippet in a process of its own; return (result, error message)."""
+def _seed_chunks(jobs: int) -> list[list[int]]:
+    """The claim seeds dealt round-robin into at most ``jobs`` groups, measured in parallel."""
+    from book.claims import CLAIM_SEEDS
+
+    groups = max(1, min(jobs, len(CLAIM_SEEDS)))
+    return [list(CLAIM_SEEDS[start::groups]) for start in range(groups)]
+
+
+def _execute(snippet: Snippet, root: Path, entry: Path, options: Options, slots) -> tuple[dict | None, str]:
+    """Run the snippet: its seeds in parallel processes, then one process that checks the
+    claims and draws the figures. ``slots`` bounds the processes running at once."""
     scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{snippet.id}-", dir=entry.parent))
-    try:
-        code, output = _start(snippet, root, scratch, options)
+    started = time.monotonic()
+
+    def child(flags: list[str], log_name: str) -> tuple[int | None, str]:
+        remaining = options.timeout - (time.monotonic() - started)
+        with slots:
+            if remaining <= 0:
+                return None, ""
+            return _start(snippet, root, scratch, dataclasses.replace(options, timeout=remaining), flags, log_name)
+
+    def failure(code: int | None, output: str, error_file: Path) -> str:
         if code is None:
-            return None, f"timed out after {options.timeout:g} s (BOOK_TIMEOUT)"
-        error_file = scratch / "error.json"
+            return f"timed out after {options.timeout:g} s (BOOK_TIMEOUT)"
+        if error_file.is_file():
+            error = json.loads(error_file.read_text(encoding="utf-8"))
+            return f"{error['kind']}: {error['message']}"
+        return f"process exited with code {code}\n{output[-4000:]}"
+
+    try:
+        chunks = _seed_chunks(options.jobs)
+        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            flags = [["--seeds", ",".join(map(str, chunk))] for chunk in chunks]
+            logs = [f"output-seeds-{'-'.join(map(str, chunk))}.log" for chunk in chunks]
+            done = list(pool.map(child, flags, logs))
+        for chunk, (code, output) in zip(chunks, done):
+            if code != 0:
+                return None, failure(code, output, scratch / f"error-seeds-{'-'.join(map(str, chunk))}.json")
+        code, output = child(["--assemble"], "output.log")
         if code != 0 or not (scratch / "result.json").is_file():
-            if error_file.is_file():
-                error = json.loads(error_file.read_text(encoding="utf-8"))
-                return None, f"{error['kind']}: {error['message']}"
-            return None, f"process exited with code {code}\n{output[-4000:]}"
-        (scratch / "output.log").unlink(missing_ok=True)
+            return None, failure(code, output, scratch / "error.json")
+        for log in scratch.glob("output*.log"):
+            log.unlink()
         if entry.exists():
             shutil.rmtree(entry)
         scratch.rename(entry)
@@ -456,10 +488,12 @@ def _run_all_locked(root: Path, options: Options, cache_dir: Path) -> list[Outco
         else:
             outcome.error = _not_executed_reason(options)
 
+    slots = threading.BoundedSemaphore(options.jobs)
+
     def work(item: tuple[Outcome, Path]) -> None:
         outcome, entry = item
         start = time.perf_counter()
-        result, error = _execute(outcome.snippet, root, entry, options)
+        result, error = _execute(outcome.snippet, root, entry, options, slots)
         outcome.seconds = time.perf_counter() - start
         if result is None:
             outcome.status, outcome.error = Status.FAILED, error
@@ -468,10 +502,11 @@ def _run_all_locked(root: Path, options: Options, cache_dir: Path) -> list[Outco
             outcome.files = _published_files(entry, result)
             _prune_stale(cache_dir, outcome.snippet.id, keep=entry)
 
-    # Longest first (by last build's time when known) keeps both cores busy to the end.
+    # Longest first (by last build's time when known) keeps every core busy to the end; the
+    # slots (one per job) are handed out in that order.
     to_run.sort(key=lambda item: -_last_seconds(cache_dir, item[0].snippet.id))
     # Threads only wait on child processes; the work happens in the children.
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, len(to_run))) as pool:
         list(pool.map(work, to_run))
     _record_seconds(cache_dir, outcomes)
     return outcomes
