@@ -136,7 +136,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     failed = [state["views"][i] for i in rendered.used if state["views"][i].result is None]
     if rendered.errors and not state["serving"]:
         raise PluginError(
-            f"page '{page.file.src_uri}': " + "; ".join(rendered.errors)
+            f"page '{page.file.src_uri}': " + "; ".join(map(str, rendered.errors))
         )
     notices = [
         f'!!! failure "Snippet `{view.id}` failed"\n\n    ```text\n'
@@ -144,7 +144,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         + "\n    ```\n"
         for view in failed
     ]
-    other = [e for e in rendered.errors if not any(f"'{v.id}' has no result" in e for v in failed)]
+    # A snippet without a result already has its own notice; list the page's other errors.
+    other = [e for e in rendered.errors if e.kind != "no-result"]
     if other:
         notices.append(
             '!!! failure "This page has errors"\n\n' + "\n".join(f"    - {e}" for e in other) + "\n"

@@ -34,11 +34,17 @@ VALUE = re.compile(rf"^(?P<id>{IDENT}):(?P<key>[A-Za-z0-9_.\-]+)\s*(?:\|\s*(?P<f
 FIGURE = re.compile(rf"^figure\s+(?P<id>{IDENT}):(?P<name>[A-Za-z0-9_\-]+)\s*(?:\|\s*(?P<caption>.+))?$")
 INCLUDE = re.compile(r"""--8<--\s*["']snippets/[^"':]+?/(?P<id>[a-z_][a-z0-9_]*)\.py""")
 FENCE = re.compile(r"^\s*(```|~~~)")
+INCLUDE_LINE = re.compile(r"""^\s*--8<--\s*["']""")
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class PageError(Exception):
-    pass
+    """A directive that cannot be filled. ``kind`` says why; ``snippet`` names the snippet
+    it concerns, if any ("no-result" errors are the snippet's fault, not the page's)."""
+
+    def __init__(self, message: str, kind: str = "directive", snippet: str | None = None):
+        super().__init__(message)
+        self.kind, self.snippet = kind, snippet
 
 
 @dataclass
@@ -54,7 +60,7 @@ class SnippetView:
 @dataclass
 class Rendered:
     markdown: str
-    errors: list[str] = field(default_factory=list)
+    errors: list[PageError] = field(default_factory=list)
     used: list[str] = field(default_factory=list)
 
 
@@ -202,7 +208,8 @@ def render(
             used.append(snippet_id)
         view = views[snippet_id]
         if view.result is None:
-            raise PageError(f"snippet '{snippet_id}' has no result: {view.error.splitlines()[0] if view.error else ''}")
+            reason = view.error.splitlines()[0] if view.error else ""
+            raise PageError(f"snippet '{snippet_id}' has no result: {reason}", kind="no-result", snippet=snippet_id)
         return view
 
     for match in INCLUDE.finditer(markdown):
@@ -226,24 +233,30 @@ def render(
                     found = lookup(view.result["results"], value.group("key"))
                     return format_number(found, value.group("fmt"))
                 except PageError as exc:
-                    raise PageError(f"result key '{value.group('id')}:{value.group('key')}' {exc}") from None
+                    key = f"{value.group('id')}:{value.group('key')}"
+                    raise PageError(f"result key '{key}' {exc}", kind="key", snippet=value.group("id")) from None
             if re.match(rf"^(figure\b|{IDENT}:)", body):
                 raise PageError(f"malformed directive '[[{body}]]'")
             return match.group(0)  # not ours (e.g. Python's x[[0]] in prose)
         except PageError as exc:
-            out.errors.append(str(exc))
+            out.errors.append(exc)
             return f"**⚠ [[{html.escape(body)}]]**"
 
     lines, in_fence = [], False
-    for line in markdown.split("\n"):
+    for number, line in enumerate(markdown.split("\n"), start=1):
         if FENCE.match(line):
             in_fence = not in_fence
+        elif not in_fence and INCLUDE_LINE.match(line):
+            # Outside a fence the included code would render as prose paragraphs.
+            out.errors.append(PageError(
+                f"line {number}: the include '{line.strip()}' is outside a code fence; put it between "
+                "```python and ``` lines", kind="include"))
         lines.append(line if in_fence else DIRECTIVE.sub(replace, line))
     text = "\n".join(lines)
 
     claims_marker = re.compile(r"\[\[\s*claims\s*\]\]")
     if used and not claims_marker.search(text):
-        out.errors.append("uses snippets but has no [[claims]] block to show their tested claims")
+        out.errors.append(PageError("uses snippets but has no [[claims]] block to show their tested claims", "claims"))
     text = claims_marker.sub(lambda m: render_claims([views[i] for i in used], source_url), text)
     out.markdown, out.used = text, used
     return out

@@ -41,19 +41,19 @@ def test_format_number(value, fmt, text):
 
 def test_unknown_key_snippet_and_figure_are_errors():
     out = render("[[demo:nope]] [[other:rate]] [[figure demo:missing]] [[claims]]", "p.md", VIEWS)
-    assert any("result key 'demo:nope'" in e and "rate" in e for e in out.errors)
-    assert any("unknown snippet 'other'" in e for e in out.errors)
-    assert any("figure 'demo:missing' does not exist" in e for e in out.errors)
+    assert any("result key 'demo:nope'" in e and "rate" in e for e in map(str, out.errors))
+    assert any("unknown snippet 'other'" in e for e in map(str, out.errors))
+    assert any("figure 'demo:missing' does not exist" in e for e in map(str, out.errors))
 
 
 def test_key_pointing_at_a_list_is_an_error():
     out = render("[[demo:profile]] [[claims]]", "p.md", VIEWS)
-    assert any("not a number" in e for e in out.errors)
+    assert any("not a number" in e for e in map(str, out.errors))
 
 
 def test_page_using_a_snippet_needs_a_claims_block():
     out = render("Rate [[demo:rate]].", "p.md", VIEWS)
-    assert any("no [[claims]] block" in e for e in out.errors)
+    assert any("no [[claims]] block" in e for e in map(str, out.errors))
 
 
 def test_code_blocks_and_foreign_brackets_are_left_alone():
@@ -80,10 +80,22 @@ def test_claims_block_shows_value_range_and_check():
 def test_failed_snippet_is_reported_not_filled():
     views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", None, "exception: boom")}
     out = render("[[demo:rate]] [[claims]]", "p.md", views)
-    assert any("has no result" in e for e in out.errors)
+    assert any("has no result" in e for e in map(str, out.errors))
     assert "boom" in out.markdown  # the claims block says why
 
 
 def test_escaped_pipe_works_inside_tables():
     out = render("| a | [[demo:profile.0\\|.1f]] |\n[[claims]]", "p.md", VIEWS)
     assert out.errors == [] and "| a | 3.0 |" in out.markdown
+
+
+def test_errors_carry_their_kind_and_snippet():
+    out = render("[[demo:nope]] [[claims]]", "p.md", VIEWS)
+    assert [(e.kind, e.snippet) for e in out.errors] == [("key", "demo")]
+
+
+def test_an_include_outside_a_code_fence_is_an_error():
+    text = 'Intro.\n\n--8<-- "snippets/ch/demo.py:measure"\n\n```python\n--8<-- "snippets/ch/demo.py:plot"\n```\n[[claims]]'
+    out = render(text, "p.md", VIEWS)
+    messages = [str(e) for e in out.errors if e.kind == "include"]
+    assert len(messages) == 1 and "line 3" in messages[0] and "outside a code fence" in messages[0]
