@@ -75,7 +75,7 @@ def he_plain_ensemble(runs, layers, width, dim, inputs, targets, order, lr, rng)
 
 def measure(blocks: int = 15, width: int = 32, dim: int = 8, samples: int = 512, batch: int = 64,
             steps: int = 250, lr: float = 0.05, he_lr: float = 0.01, he_steps: int = 500,
-            runs: int = 6, seed: int = 0) -> dict:
+            runs: int = 4, seed: int = 0) -> dict:
     rng = generator(seed)
     inputs, targets = make_data(samples, dim, rng)
     baseline = float(targets.var(unbiased=False))  # MSE of always predicting the mean
@@ -110,7 +110,8 @@ def measure(blocks: int = 15, width: int = 32, dim: int = 8, samples: int = 512,
             "trained_runs": sum(r < 0.5 for r in ratios),  # ended below half the baseline
             "failed_runs": sum(not r < 0.5 for r in ratios),  # at the baseline, or diverged
             "diverged_runs": sum(not math.isfinite(r) for r in ratios),
-            "median_final_over_baseline": rounded(float(np.median(ratios))),
+            # capped at 1e6 for the JSON when more than half the runs diverged
+            "median_final_over_baseline": rounded(min(float(np.median(ratios)), 1e6)),
             "median_loss_curve": rounded(curve),
             "final_over_baseline": [rounded(min(r, 1e6)) for r in ratios],
         }
@@ -155,10 +156,11 @@ def plot(results: dict) -> dict:
 
 # Measured over seeds 0–19: plain 1.00…1.03 of the baseline, residual 0.0016…0.074 (the hardest
 # teacher directions take longer); bounds leave room beyond both. He-initialised plain network,
-# 6 runs per seed: at lr 0.01 for 500 steps 5…6 of 6 runs end below half the baseline (median
-# final/baseline 0.015…0.28); at lr 0.05 for 250 steps 0 of 6 at every seed (0…2 diverged).
-# With 8 runs at lr 0.01 and 250 steps only, 0…8 of 8 trained: the plain network needs the
-# extra steps as well as the smaller learning rate.
+# 4 runs per seed: at lr 0.01 for 500 steps 4 of 4 runs end below half the baseline at every
+# seed (median final/baseline 0.018…0.19); at lr 0.05 for 250 steps 0 of 4 at every seed
+# (0…2 diverged). In a 6-run version, 5…6 of 6 and 0 of 6. With 8 runs at lr 0.01 and only
+# 250 steps, 0…8 of 8 trained: the plain network needs the extra steps as well as the
+# smaller learning rate.
 CLAIMS = (
     Claim(
         "plain_network_stays_at_baseline",
@@ -177,8 +179,8 @@ CLAIMS = (
         "The plain network with He initialisation trains at learning rate 0.01 given 500 steps: "
         "runs ending below half the baseline error.",
         lambda r: r["plain_he"]["trained_runs"],
-        at_least=4,
-        out_of=6,
+        at_least=3,
+        out_of=4,
     ),
     Claim(
         "plain_he_fails_at_residual_lr",
@@ -186,7 +188,7 @@ CLAIMS = (
         "the baseline error.",
         lambda r: r["plain_he_fast"]["trained_runs"],
         at_most=1,
-        out_of=6,
+        out_of=4,
     ),
 )
 
