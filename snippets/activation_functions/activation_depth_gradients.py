@@ -46,7 +46,8 @@ def measure(depth: int = 30, width: int = 128, batch: int = 64, setups=SETUPS, s
         }
     # Exercises: tanh + Xavier at 100 layers; sigmoid at σ_w = 4 and with He's σ_w = √2.
     def decades(model) -> float:
-        hidden = layer_gradient_norms(model, inputs, lambda out: torch.nn.functional.mse_loss(out, targets))["hidden"]
+        loss = lambda out: torch.nn.functional.mse_loss(out, targets)  # noqa: E731
+        hidden = layer_gradient_norms(model, inputs, loss)["hidden"]
         return float(np.log10(hidden[0] / hidden[-1]))
 
     exercise = {
@@ -57,7 +58,8 @@ def measure(depth: int = 30, width: int = 128, batch: int = 64, setups=SETUPS, s
         "sigmoid_he_decades": rounded(decades(mlp(depth, width, activation="sigmoid", init="he",
                                                   seed=seed * 1000 + 9))),
     }
-    return {"depth": depth, "width": width, "batch": batch, "by_activation": by_activation, "exercise": exercise}
+    return {"depth": depth, "width": width, "batch": batch, "by_activation": by_activation,
+            "exercise": exercise}
 # --8<-- [end:measure]
 
 

@@ -68,8 +68,9 @@ def pretrain_greedily(net: DeepNet, x: torch.Tensor, steps: int, lr: float, rng:
         with torch.no_grad():
             nn.init.xavier_normal_(decoder.weight, generator=rng)
             decoder.bias.zero_()
-        optimiser = torch.optim.Adam(list(layer.parameters()) + list(decoder.parameters()), lr=lr,
-                                     fused=True)  # fused: the same update, fewer kernel calls
+        parameters = list(layer.parameters()) + list(decoder.parameters())
+        # fused: the same update in fewer kernel calls
+        optimiser = torch.optim.Adam(parameters, lr=lr, fused=True)
         before = None
         for _ in range(steps):
             loss = nn.functional.mse_loss(decoder(net.act(layer(h))), h)  # full batch
@@ -85,22 +86,25 @@ def pretrain_greedily(net: DeepNet, x: torch.Tensor, steps: int, lr: float, rng:
 # --8<-- [end:pretrain]
 
 
-def build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed, separate: bool = True):
-    """The networks compared in this chapter, from the same seed. ``separate`` adds the two
-    one-change arms: sigmoid with Xavier initialisation, and tanh with the default one."""
+def build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed,
+               separate: bool = True):
+    """The networks compared in this chapter, from the same seed. ``separate`` adds the
+    two one-change arms: sigmoid with Xavier init, and tanh with the default init."""
     arms = {
         "random": DeepNet(depth, width, features, "sigmoid", "default", generator(seed + 100)),
         "pretrained": DeepNet(depth, width, features, "sigmoid", "default", generator(seed + 100)),
         "modern": DeepNet(depth, width, features, "tanh", "xavier", generator(seed + 100)),
     }
     if separate:
-        arms["sigmoid_xavier"] = DeepNet(depth, width, features, "sigmoid", "xavier", generator(seed + 100))
-        arms["tanh_default"] = DeepNet(depth, width, features, "tanh", "default", generator(seed + 100))
+        for name, activation, init in (("sigmoid_xavier", "sigmoid", "xavier"),
+                                       ("tanh_default", "tanh", "default")):
+            rng = generator(seed + 100)
+            arms[name] = DeepNet(depth, width, features, activation, init, rng)
     errors = pretrain_greedily(arms["pretrained"], x, pretrain_steps, pretrain_lr, generator(seed + 200))
     return arms, errors
 
 
-def weight_gradients(net: DeepNet, x: torch.Tensor, y: torch.Tensor, hidden: list | None = None) -> list:
+def weight_gradients(net: DeepNet, x, y, hidden: list | None = None) -> list:
     """‖∂L/∂W_l‖ of the classification loss, one per layer."""
     loss = nn.functional.cross_entropy(net(x, keep=hidden), y)
     net.zero_grad()
@@ -109,8 +113,9 @@ def weight_gradients(net: DeepNet, x: torch.Tensor, y: torch.Tensor, hidden: lis
 
 
 def data_alignment(weight: torch.Tensor, x: torch.Tensor, k: int) -> float:
-    """Share of the energy of the weights' k strongest input directions (top right singular
-    vectors) that lies in the data's k principal directions: 1 if they coincide, k/d at random."""
+    """Share of the energy of the weights' k strongest input directions (top right
+    singular vectors) lying in the data's k principal directions: 1 if they coincide,
+    about k/d for random weights in d dimensions."""
     data_directions = torch.linalg.svd(x - x.mean(dim=0), full_matrices=False).Vh[:k]
     weight_directions = torch.linalg.svd(weight.detach(), full_matrices=False).Vh[:k]
     return float((data_directions @ weight_directions.T).pow(2).sum()) / k
@@ -143,20 +148,25 @@ def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 
             "data_alignment": rounded(data_alignment(net.layers[0].weight, x, 4)),
         }
     # The gain from pretraining varies a lot between runs: repeat it on `runs` fresh tasks and nets.
-    gains = [by_arm["pretrained"]["first_over_last_log10"] - by_arm["random"]["first_over_last_log10"]]
+    random_log10 = by_arm["random"]["first_over_last_log10"]
+    gains = [by_arm["pretrained"]["first_over_last_log10"] - random_log10]
     for run in range(1, runs):
         run_seed = 10_000 + seed * 64 + run
         x_run, y_run = make_task(generator(run_seed), samples, features)
-        pair, _ = build_arms(depth, width, features, x_run, pretrain_steps, pretrain_lr, run_seed, separate=False)
-        log_ratio = {name: math.log10(w[0] / w[-1]) for name, w in
-                     ((name, weight_gradients(pair[name], x_run, y_run)) for name in ("random", "pretrained"))}
+        pair, _ = build_arms(depth, width, features, x_run, pretrain_steps, pretrain_lr,
+                             run_seed, separate=False)
+        log_ratio = {}
+        for name in ("random", "pretrained"):
+            weight = weight_gradients(pair[name], x_run, y_run)
+            log_ratio[name] = math.log10(weight[0] / weight[-1])
         gains.append(log_ratio["pretrained"] - log_ratio["random"])
     # Exercise: the same first network, pretrained with a fifth of the steps.
-    short, _ = build_arms(depth, width, features, x, pretrain_steps // 5, pretrain_lr, seed, separate=False)
+    short, _ = build_arms(depth, width, features, x, pretrain_steps // 5, pretrain_lr, seed,
+                          separate=False)
     short_w = weight_gradients(short["pretrained"], x, y)
     exercise = {
         "short_steps": pretrain_steps // 5,
-        "short_gain": rounded(math.log10(short_w[0] / short_w[-1]) - by_arm["random"]["first_over_last_log10"]),
+        "short_gain": rounded(math.log10(short_w[0] / short_w[-1]) - random_log10),
     }
     return {
         "depth": depth,
@@ -194,7 +204,8 @@ def plot(results: dict) -> dict:
     for name, entry in results["by_arm"].items():
         style = "o-" if name in ("random", "pretrained", "modern") else "s--"
         left.semilogy(layers, entry["weight"], style, ms=4, lw=1.4, label=LABELS[name])
-    left.set(xlabel="layer l", ylabel=r"$\|\partial L/\partial W_l\|$", title="gradient at the start of fine-tuning")
+    left.set(xlabel="layer l", ylabel=r"$\|\partial L/\partial W_l\|$",
+             title="gradient at the start of fine-tuning")
     left.legend(fontsize=9)
     before = [e["before"] for e in results["reconstruction"]]
     after = [e["after"] for e in results["reconstruction"]]

@@ -35,12 +35,13 @@ def fine_tune(net, x, y, x_test, y_test, steps: int, lr: float) -> dict:
 
 
 # --8<-- [start:measure]
-def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 512, test_samples: int = 4096,
-            pretrain_steps: int = 50, pretrain_lr: float = 1e-2, steps: int = 200, lr: float = 1e-2,
-            seed: int = 0) -> dict:
+def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 512,
+            test_samples: int = 4096, pretrain_steps: int = 50, pretrain_lr: float = 1e-2,
+            steps: int = 200, lr: float = 1e-2, seed: int = 0) -> dict:
     x_all, y_all = make_task(generator(seed), samples + test_samples, features)
     x, y, x_test, y_test = x_all[:samples], y_all[:samples], x_all[samples:], y_all[samples:]
-    arms, _ = build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed, separate=False)
+    arms, _ = build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed,
+                         separate=False)
     by_arm = {}
     for name, net in arms.items():
         run = fine_tune(net, x, y, x_test, y_test, steps, lr)

@@ -75,32 +75,43 @@ def relu_mlp(depth: int, width: int, scheme: str, rng: torch.Generator) -> nn.Se
 
 
 # --8<-- [start:tanh_gain]
+def tanh_net(depth: int, width: int, sigma_w: float, rng: torch.Generator):
+    """A bias-free tanh MLP with W ~ N(0, σ_w²/n), in float64."""
+    blocks = []
+    for _ in range(depth):
+        layer = nn.Linear(width, width, bias=False, dtype=torch.float64)
+        with torch.no_grad():
+            layer.weight.normal_(0.0, sigma_w / math.sqrt(width), generator=rng)
+        blocks.append(nn.Sequential(layer, nn.Tanh()))
+    return nn.Sequential(*blocks)
+
+
 def tanh_gain(width: int, batch: int, depths, gains, rng: torch.Generator) -> dict:
-    """Bias-free tanh MLPs with W ~ N(0, σ_w²/n): σ_w = 1 (the note's √(1/n)) and 5/3
-    (PyTorch's calculate_gain('tanh')). One backward pass per depth; the forward RMS of h_l."""
-    out = {}
+    """σ_w = 1 (the note's √(1/n)) against 5/3 (PyTorch's calculate_gain('tanh')):
+    one backward pass per depth, and the forward RMS of every h_l."""
+    by_gain = {}
     for name, sigma_w in gains.items():
-        q_star, chi = theory_chi(sigma_w)  # mean-field fixed point and per-layer factor of ‖g‖²
-        entry = {"sigma_w": rounded(sigma_w), "q_star": rounded(q_star), "chi_theory": rounded(chi)}
+        # mean-field fixed point q* and per-layer factor χ of the squared gradient norm
+        q_star, chi = theory_chi(sigma_w)
+        entry = {"sigma_w": rounded(sigma_w), "q_star": rounded(q_star),
+                 "chi_theory": rounded(chi)}
         for depth in depths:
-            model = nn.Sequential(*[nn.Sequential(nn.Linear(width, width, bias=False, dtype=torch.float64),
-                                                  nn.Tanh()) for _ in range(depth)])
-            for block in model:
-                with torch.no_grad():
-                    block[0].weight.normal_(0.0, sigma_w / math.sqrt(width), generator=rng)
-            inputs = torch.randn(batch, width, generator=rng, dtype=torch.float64)
+            model = tanh_net(depth, width, sigma_w, rng)
+            x = torch.randn(batch, width, generator=rng, dtype=torch.float64)
             readout = torch.randn(batch, width, generator=rng, dtype=torch.float64)
-            norms = layer_gradient_norms(model, inputs, lambda out: (out * readout).sum())
+            norms = layer_gradient_norms(model, x, lambda h: (h * readout).sum())
             hidden = np.array(norms["hidden"])
+            # measured factor of ‖∂L/∂h‖² per layer: geometric mean past layer 10
+            chi_measured = (hidden[9] / hidden[-1]) ** (2 / (depth - 10))
+            rms = [a / math.sqrt(batch * width) for a in norms["activation"]]
             entry[f"depth_{depth}"] = {
                 "first_over_last_log10": rounded(math.log10(hidden[0] / hidden[-1])),
-                # measured per-layer factor of ‖∂L/∂h‖², geometric mean over the layers past 10
-                "chi_measured": rounded(float((hidden[9] / hidden[-1]) ** (2 / (depth - 10)))),
-                "rms": rounded([a / math.sqrt(batch * width) for a in norms["activation"]]),
+                "chi_measured": rounded(float(chi_measured)),
+                "rms": rounded(rms),
                 "profile": rounded(list(hidden / hidden[-1])),
             }
-        out[name] = entry
-    return out
+        by_gain[name] = entry
+    return by_gain
 # --8<-- [end:tanh_gain]
 
 
@@ -147,8 +158,9 @@ def measure(depth: int = 100, width: int = 128, batch: int = 64, check_shape=(51
     # 5/3 ≈ 1/std(tanh(u)), u ~ N(0, 1): the gain that restores a unit input's spread after tanh
     tanh_std = math.sqrt(float(WEIGHTS @ np.tanh(NODES) ** 2))
     # Exercises: Xavier at half the depth; tanh at σ_w = 1.2, between the two gains.
-    xavier_half = layer_gradient_norms(relu_mlp(depth // 2, width, "xavier", rng), inputs,
-                                       lambda out: nn.functional.mse_loss(out, targets))["hidden"]
+    xavier_half = layer_gradient_norms(
+        relu_mlp(depth // 2, width, "xavier", rng), inputs,
+        lambda out: nn.functional.mse_loss(out, targets))["hidden"]
     tanh_12 = tanh_gain(width, batch, (100,), {"g": 1.2}, rng)["g"]
     exercise = {
         "xavier_half_depth": depth // 2,
@@ -210,7 +222,8 @@ def plot(results: dict) -> dict:
         grad.semilogy(layers, entry["profile"], label=label)
     grad.set(xlabel="layer l", ylabel=r"$\|\partial L/\partial h_l\|$ / last layer's",
              title="100 bias-free tanh layers")
-    rms.set(xlabel="layer l", ylabel=r"RMS of $h_l$", title="forward signal", ylim=(0, None))
+    rms.set(xlabel="layer l", ylabel=r"RMS of $h_l$", title="forward signal",
+            ylim=(0, None))
     grad.legend(fontsize=9)
     rms.legend(fontsize=9, loc="lower left")
     alt2 = (
@@ -231,6 +244,11 @@ def plot(results: dict) -> dict:
 # Bias-free tanh, 100 layers: σ_w = 5/3 first/last log10 +3.88…+4.30 (theory 99·½·log10 1.2098 =
 # +4.09), measured χ 1.200…1.226; σ_w = 1: −1.07…−0.69. Over 30 layers: +1.08…+1.28 and −0.71…−0.59.
 # RMS of h_30 / h_1: 0.840…0.878 at 5/3, 0.172…0.219 at σ_w = 1.
+def rms_ratio(rms: list) -> float:
+    """RMS activation of the last layer over that of the first."""
+    return rms[-1] / rms[0]
+
+
 CLAIMS = (
     Claim(
         "he_keeps_gradient_level",
@@ -290,13 +308,13 @@ CLAIMS = (
     Claim(
         "tanh_gain_keeps_forward_signal",
         "What 5/3 buys: the RMS activation at layer 30 is still most of layer 1's (ratio) …",
-        lambda r: r["tanh"]["five_thirds"]["depth_30"]["rms"][-1] / r["tanh"]["five_thirds"]["depth_30"]["rms"][0],
+        lambda r: rms_ratio(r["tanh"]["five_thirds"]["depth_30"]["rms"]),
         at_least=0.7,
     ),
     Claim(
         "tanh_unit_gain_loses_forward_signal",
         "… while at σ_w = 1 it has shrunk to a fraction (ratio, layer 30 over layer 1).",
-        lambda r: r["tanh"]["one"]["depth_30"]["rms"][-1] / r["tanh"]["one"]["depth_30"]["rms"][0],
+        lambda r: rms_ratio(r["tanh"]["one"]["depth_30"]["rms"]),
         at_most=0.35,
     ),
     Claim(
