@@ -206,13 +206,15 @@ def plot(results: dict) -> dict:
         left.semilogy(layers, entry["weight"], style, ms=4, lw=1.4, label=LABELS[name])
     left.set(xlabel="layer l", ylabel=r"$\|\partial L/\partial W_l\|$",
              title="gradient at the start of fine-tuning")
-    left.legend(fontsize=9)
+    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncol=3,
+               fontsize=9)
     before = [e["before"] for e in results["reconstruction"]]
     after = [e["after"] for e in results["reconstruction"]]
     right.bar(layers - 0.2, before, width=0.4, label="before pretraining")
     right.bar(layers + 0.2, after, width=0.4, label="after pretraining")
     right.set(xlabel="layer l", ylabel="reconstruction MSE", title="each layer's autoencoder", yscale="log")
-    right.legend(fontsize=9)
+    right.set_ylim(top=max(before) * 30)  # headroom for the legend
+    right.legend(fontsize=9, loc="upper right")
     alt = (
         "Left: per-layer weight-gradient norms of a 6-layer network on a log axis at the start of fine-tuning. "
         "The randomly initialised sigmoid network's gradient falls by several decades from the top layer to the "

@@ -214,18 +214,21 @@ def plot(results: dict) -> dict:
         "default's fall toward the input."
     )
     fig2, (grad, rms) = new_figure(ncols=2)
-    for name, label in (("one", r"$\sigma_w = 1$ (the note's $\sqrt{1/n}$)"),
-                        ("five_thirds", r"$\sigma_w = 5/3$ (PyTorch's tanh gain)")):
-        entry = results["tanh"][name][f"depth_{max(results['tanh_depths'])}"]
+    deepest = f"depth_{max(results['tanh_depths'])}"
+    for name, short, label in (
+        ("one", r"$\sigma_w = 1$", r"$\sigma_w = 1$ (the note's $\sqrt{1/n}$)"),
+        ("five_thirds", r"$\sigma_w = 5/3$", r"$\sigma_w = 5/3$ (PyTorch's tanh gain)"),
+    ):
+        entry = results["tanh"][name][deepest]
         layers = np.arange(1, len(entry["rms"]) + 1)
+        grad.semilogy(layers, entry["profile"], label=short)
         rms.plot(layers, entry["rms"], label=label)
-        grad.semilogy(layers, entry["profile"], label=label)
     grad.set(xlabel="layer l", ylabel=r"$\|\partial L/\partial h_l\|$ / last layer's",
              title="100 bias-free tanh layers")
     rms.set(xlabel="layer l", ylabel=r"RMS of $h_l$", title="forward signal",
             ylim=(0, None))
-    grad.legend(fontsize=9)
-    rms.legend(fontsize=9, loc="lower left")
+    grad.legend(fontsize=9, loc="upper right")
+    rms.legend(fontsize=9, loc="center right")
     alt2 = (
         "Two panels for a 100-layer bias-free tanh network. Left, log scale: the gradient at each layer's "
         "output relative to the last layer's. At sigma_w = 1 it falls gently toward the input, by about one "
