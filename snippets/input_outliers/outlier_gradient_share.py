@@ -65,8 +65,65 @@ def measure(features: int = 16, hidden: int = 64, batch: int = 64, magnitudes=MA
                 "share_at_100": rounded(share[magnitudes.index(100)]),
                 "growth_1_to_1000": rounded(own[magnitudes.index(1000)] / own[0]),
             }
-    return {"magnitudes": list(magnitudes), "fit_from": fit_from, "batch": batch, "cases": cases}
+    curvature = stable_lr_factors(model, inputs, rng)
+    return {"magnitudes": list(magnitudes), "fit_from": fit_from, "batch": batch, "cases": cases,
+            "curvature": curvature}
 # --8<-- [end:measure]
+
+
+# --8<-- [start:curvature]
+CURVATURE_BATCHES = (16, 64, 256)
+CURVATURE_MAGNITUDES = (1, 3, 10, 30, 100, 300, 1000)
+
+
+def top_curvature(model, x: torch.Tensor) -> float:
+    """Largest eigenvalue of the MSE loss's Hessian in the first-layer weights.
+
+    With zero biases and ReLU the output is linear in W₁ within a region, so the Hessian
+    is (2/B) JᵀJ, with row i of J the gradient of f(x_i): (w₂ ⊙ active_i) x_iᵀ."""
+    active = (model[0](x) > 0).to(x.dtype)
+    jacobian = (active * model[2].weight[0])[:, :, None] * x[:, None, :]
+    jacobian = jacobian.reshape(x.shape[0], -1)
+    gram = jacobian @ jacobian.T  # B × B, same nonzero eigenvalues as JᵀJ
+    return 2 / x.shape[0] * float(torch.linalg.eigvalsh(gram)[-1])
+
+
+def stable_lr_factors(model, inputs, rng, batches=CURVATURE_BATCHES,
+                      magnitudes=CURVATURE_MAGNITUDES) -> dict:
+    """By how much an input outlier x₀ → m·x₀ divides the largest stable learning rate
+    of gradient descent, 2 / (top curvature), in batches of growing size that all hold
+    the same x₀ (the batch of the measurement first, then more clean samples)."""
+    extra = torch.randn(max(batches) - inputs.shape[0], inputs.shape[1], generator=rng)
+    pool = torch.cat([inputs, extra])
+    with torch.no_grad():
+        by_batch, clean_curvature = {}, {}
+        for size in batches:
+            x = pool[:size].clone()
+            clean = top_curvature(model, x)
+            clean_curvature[f"b{size}"] = rounded(clean)
+            factors = []
+            for m in magnitudes:
+                x[0] = pool[0] * m
+                factors.append(top_curvature(model, x) / clean)
+            by_batch[f"b{size}"] = rounded(factors)
+    at_100 = {size: by_batch[f"b{size}"][magnitudes.index(100)] - 1 for size in batches}
+    big = [i for i, m in enumerate(magnitudes) if m >= 100]
+    excess = np.array(by_batch["b64"])[big] - 1
+    return {
+        "batches": list(batches),
+        "magnitudes": list(magnitudes),
+        "lr_factor": by_batch,
+        "clean_curvature": clean_curvature,
+        "lr_factor_64_at_100": by_batch["b64"][magnitudes.index(100)],
+        "m_squared_over_batch_64_at_100": rounded(100**2 / 64),
+        # slope of log(factor − 1) against log m for m ≥ 100: 2 if it grows like m²
+        "slope_in_m": rounded(float(np.polyfit(np.log10(np.array(magnitudes)[big]),
+                                               np.log10(excess), 1)[0])),
+        # how much a 4× larger batch shrinks the excess at m = 100 (1/B would give 4)
+        "batch_x4_shrinks": [rounded(at_100[a] / at_100[b])
+                             for a, b in zip(batches[:-1], batches[1:])],
+    }
+# --8<-- [end:curvature]
 
 
 # --8<-- [start:plot]
@@ -91,14 +148,39 @@ def plot(results: dict) -> dict:
         "flat for a target outlier under Huber. Right: the outlier's share of the batch gradient rises toward 1 "
         "for every case except the Huber target outlier, which levels off at a small share."
     )
-    return {"share": (fig, alt)}
+    curvature = results["curvature"]
+    fig2, ax = new_figure(width=5.2, height=3.2)
+    m = np.array(curvature["magnitudes"], dtype=float)
+    for size in curvature["batches"]:
+        (line,) = ax.loglog(m, curvature["lr_factor"][f"b{size}"], "o-", ms=3,
+                            label=f"batch {size}")
+        ax.loglog(m, 1 + m**2 / size, ":", lw=1.2, color=line.get_color())
+    ax.set(xlabel="outlier magnitude m", ylabel="clean stable lr / stable lr",
+           title="largest stable learning rate, divided by")
+    ax.minorticks_off()
+    ax.legend(fontsize=9, title="solid: measured; dotted: 1 + m²/B", title_fontsize=9)
+    alt2 = (
+        "Log-log plot of the factor by which one input outlier of magnitude m divides the largest "
+        "stable learning rate of gradient descent, for batches of 16, 64 and 256. Each measured curve "
+        "starts at 1 and then rises as a straight line of slope 2, lower for larger batches; the dotted "
+        "lines 1 + m squared over B run parallel to them, several times lower."
+    )
+    return {"share": (fig, alt), "curvature": (fig2, alt2)}
 # --8<-- [end:plot]
 
 
 # Measured over seeds 0–19 (slopes fitted for m = 1000…10 000): target/MSE 0.998…1.002; input/MSE
 # 1.84…2.003 (it approaches 2 from below once m·f(x₀) dominates y₀; the seed whose x₀ has the smallest
 # prediction gets there last); target/Huber |slope| < 1e-15; input/Huber 1.000; share of an input outlier
-# at m = 100 under MSE 0.940…0.9997. Bounds: beyond the worst seed.
+# at m = 100 under MSE 0.940…0.9997. Stable-learning-rate factor: slope in m 2.000…2.001; a 4× larger
+# batch shrinks (factor − 1) at m = 100 by 1.59…3.19 (16 → 64 and 64 → 256); factor at m = 100, batch
+# 64: 755…3885 (m²/B = 156); the clean top curvature fell from batch 16 to 64 to 256 at all 20 seeds.
+# Bounds: beyond the worst seed.
+def curvature_falls(clean: dict) -> bool:
+    values = list(clean.values())
+    return all(a > b for a, b in zip(values, values[1:]))
+
+
 CLAIMS = (
     Claim(
         "target_outlier_grows_linearly",
@@ -127,6 +209,35 @@ CLAIMS = (
         lambda r: r["cases"]["input_huber"]["slope"],
         at_least=0.98,
         at_most=1.02,
+    ),
+    Claim(
+        "stable_lr_falls_like_m_squared",
+        "An input outlier divides the largest stable learning rate of gradient descent by a factor "
+        "that grows like m² (log-log slope of the factor minus 1, m = 100…1000, batch 64).",
+        lambda r: r["curvature"]["slope_in_m"],
+        at_least=1.98,
+        at_most=2.02,
+        fmt=".3f",
+    ),
+    Claim(
+        "larger_batch_dilutes_the_outlier",
+        "A four times larger batch shrinks that factor (minus 1, at m = 100): smallest shrink over "
+        "16 → 64 → 256.",
+        lambda r: min(r["curvature"]["batch_x4_shrinks"]),
+        at_least=1.3,
+        fmt=".2f",
+    ),
+    Claim(
+        "dilution_at_most_one_over_batch",
+        "…but by no more than the 4 of a 1/B law: largest shrink.",
+        lambda r: max(r["curvature"]["batch_x4_shrinks"]),
+        at_most=4.5,
+        fmt=".2f",
+    ),
+    Claim(
+        "clean_curvature_falls_with_batch",
+        "…because the clean batch's own top curvature falls as the batch grows (16 > 64 > 256).",
+        lambda r: curvature_falls(r["curvature"]["clean_curvature"]),
     ),
     Claim(
         "outlier_owns_the_batch",

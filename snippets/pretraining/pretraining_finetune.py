@@ -18,7 +18,8 @@ from snippets.pretraining.greedy_pretraining import build_arms, make_task
 
 # --8<-- [start:finetune]
 def fine_tune(net, x, y, x_test, y_test, steps: int, lr: float) -> dict:
-    optimiser = torch.optim.Adam(net.parameters(), lr=lr)  # every layer trains, the pretrained ones too
+    # every layer trains, the pretrained ones too; fused: the same update, fewer kernel calls
+    optimiser = torch.optim.Adam(net.parameters(), lr=lr, fused=True)
     losses = []
     for _ in range(steps):
         loss = nn.functional.cross_entropy(net(x), y)
@@ -34,12 +35,13 @@ def fine_tune(net, x, y, x_test, y_test, steps: int, lr: float) -> dict:
 
 
 # --8<-- [start:measure]
-def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 512, test_samples: int = 512,
-            pretrain_steps: int = 50, pretrain_lr: float = 1e-2, steps: int = 200, lr: float = 1e-2,
-            seed: int = 0) -> dict:
+def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 512,
+            test_samples: int = 4096, pretrain_steps: int = 50, pretrain_lr: float = 1e-2,
+            steps: int = 200, lr: float = 1e-2, seed: int = 0) -> dict:
     x_all, y_all = make_task(generator(seed), samples + test_samples, features)
     x, y, x_test, y_test = x_all[:samples], y_all[:samples], x_all[samples:], y_all[samples:]
-    arms, _ = build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed)
+    arms, _ = build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed,
+                         separate=False)
     by_arm = {}
     for name, net in arms.items():
         run = fine_tune(net, x, y, x_test, y_test, steps, lr)
@@ -97,10 +99,11 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: final training loss pretrained/random 0.32…0.71; held-out accuracy
-# pretrained − random +0.033…+0.145; tanh-Xavier − pretrained +0.018…+0.121. The accuracy bounds
-# are closer to the worst seed than we would like (a difference of 0.01 is 5 of 512 samples);
-# they hold at every seed we ran.
+# Measured over seeds 0–19, on 4 096 held-out samples: final training loss pretrained/random
+# 0.29…0.67; held-out accuracy pretrained − random +0.049…+0.125 (200…510 samples); tanh-Xavier −
+# pretrained +0.051…+0.108 (209…443 samples). Held-out accuracies: random 0.720…0.795, pretrained
+# 0.816…0.866, tanh-Xavier 0.885…0.934; the majority class is 0.500…0.512. The accuracy bounds, 0.03
+# (123 samples), sit well below the worst seed; one sample is 0.00024, so a tie cannot pass.
 CLAIMS = (
     Claim(
         "pretrained_trains_further",
@@ -111,16 +114,16 @@ CLAIMS = (
     ),
     Claim(
         "pretrained_generalises_better",
-        "…and its held-out accuracy is higher (difference, pretrained − random).",
+        "…and its accuracy on 4 096 held-out samples is higher (difference, pretrained − random).",
         lambda r: r["pretrained_minus_random_test"],
-        at_least=0.01,
+        at_least=0.03,
     ),
     Claim(
         "modern_recipe_beats_pretraining",
         "A tanh network with Xavier initialisation and no pretraining does better still on held-out samples "
         "(difference, modern − pretrained).",
         lambda r: r["modern_minus_pretrained_test"],
-        at_least=0.0,
+        at_least=0.03,
     ),
 )
 

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from snippets.common import Claim, generator, layer_gradient_norms, log10_slope, new_figure, rounded
+from snippets.weight_scale.mean_field_factor import NODES, WEIGHTS, theory_chi
 
 
 # --8<-- [start:formulas]
@@ -73,10 +74,52 @@ def relu_mlp(depth: int, width: int, scheme: str, rng: torch.Generator) -> nn.Se
     return nn.Sequential(*blocks)
 
 
+# --8<-- [start:tanh_gain]
+def tanh_net(depth: int, width: int, sigma_w: float, rng: torch.Generator):
+    """A bias-free tanh MLP with W ~ N(0, σ_w²/n), in float64."""
+    blocks = []
+    for _ in range(depth):
+        layer = nn.Linear(width, width, bias=False, dtype=torch.float64)
+        with torch.no_grad():
+            layer.weight.normal_(0.0, sigma_w / math.sqrt(width), generator=rng)
+        blocks.append(nn.Sequential(layer, nn.Tanh()))
+    return nn.Sequential(*blocks)
+
+
+def tanh_gain(width: int, batch: int, depths, gains, rng: torch.Generator) -> dict:
+    """σ_w = 1 (the note's √(1/n)) against 5/3 (PyTorch's calculate_gain('tanh')):
+    one backward pass per depth, and the forward RMS of every h_l."""
+    by_gain = {}
+    for name, sigma_w in gains.items():
+        # mean-field fixed point q* and per-layer factor χ of the squared gradient norm
+        q_star, chi = theory_chi(sigma_w)
+        entry = {"sigma_w": rounded(sigma_w), "q_star": rounded(q_star),
+                 "chi_theory": rounded(chi)}
+        for depth in depths:
+            model = tanh_net(depth, width, sigma_w, rng)
+            x = torch.randn(batch, width, generator=rng, dtype=torch.float64)
+            readout = torch.randn(batch, width, generator=rng, dtype=torch.float64)
+            norms = layer_gradient_norms(model, x, lambda h: (h * readout).sum())
+            hidden = np.array(norms["hidden"])
+            # measured factor of ‖∂L/∂h‖² per layer: geometric mean past layer 10
+            chi_measured = (hidden[9] / hidden[-1]) ** (2 / (depth - 10))
+            rms = [a / math.sqrt(batch * width) for a in norms["activation"]]
+            entry[f"depth_{depth}"] = {
+                "first_over_last_log10": rounded(math.log10(hidden[0] / hidden[-1])),
+                "chi_measured": rounded(float(chi_measured)),
+                "rms": rounded(rms),
+                "profile": rounded(list(hidden / hidden[-1])),
+            }
+        by_gain[name] = entry
+    return by_gain
+# --8<-- [end:tanh_gain]
+
+
 SCHEMES = {"he": 2.0, "xavier": 1.0, "default": 1 / 3}  # n·Var[w] for a square layer
 
 
-def measure(depth: int = 100, width: int = 128, batch: int = 64, check_shape=(512, 256), seed: int = 0) -> dict:
+def measure(depth: int = 100, width: int = 128, batch: int = 64, check_shape=(512, 256),
+            tanh_depths=(30, 100), tanh_gains=None, seed: int = 0) -> dict:
     rng = generator(seed)
     # 1. The note's formulas against torch.nn.init: ratio of empirical standard deviations.
     note = note_formulas(*check_shape, rng)
@@ -109,11 +152,36 @@ def measure(depth: int = 100, width: int = 128, batch: int = 64, check_shape=(51
             "first_over_last_log10": rounded(math.log10(norms["hidden"][0] / norms["hidden"][-1])),
             "weight_first_over_last_log10": rounded(math.log10(norms["weight"][0] / norms["weight"][-1])),
         }
+    # 3. What the tanh gain 5/3 does in a deep bias-free tanh network.
+    gains = tanh_gains or {"one": 1.0, "five_thirds": 5 / 3}
+    tanh = tanh_gain(width, batch, tanh_depths, gains, rng)
+    # 5/3 ≈ 1/std(tanh(u)), u ~ N(0, 1): the gain that restores a unit input's spread after tanh
+    tanh_std = math.sqrt(float(WEIGHTS @ np.tanh(NODES) ** 2))
+    # Exercises: Xavier at half the depth; tanh at σ_w = 1.2, between the two gains.
+    xavier_half = layer_gradient_norms(
+        relu_mlp(depth // 2, width, "xavier", rng), inputs,
+        lambda out: nn.functional.mse_loss(out, targets))["hidden"]
+    tanh_12 = tanh_gain(width, batch, (100,), {"g": 1.2}, rng)["g"]
+    exercise = {
+        "xavier_half_depth": depth // 2,
+        "xavier_half_log10": rounded(math.log10(xavier_half[0] / xavier_half[-1])),
+        "xavier_half_theory": rounded((depth // 2 - 1) * math.log10(math.sqrt(0.5))),
+        "tanh_12_log10": tanh_12["depth_100"]["first_over_last_log10"],
+        "tanh_12_chi": tanh_12["chi_theory"],
+        "tanh_12_theory_log10": rounded(99 * 0.5 * math.log10(tanh_12["chi_theory"])),
+    }
     return {
         "depth": depth,
         "width": width,
         "batch": batch,
         "check_shape": list(check_shape),
+        "tanh": tanh,
+        "tanh_depths": list(tanh_depths),
+        "tanh_unit_std": rounded(tanh_std),
+        "tanh_unit_gain": rounded(1 / tanh_std),
+        # layers over which the gradient's norm grows by e at σ_w = 5/3 (mean-field: 2 / ln χ)
+        "tanh_gain_e_folding": rounded(2 / math.log(tanh["five_thirds"]["chi_theory"])),
+        "exercise": exercise,
         "formulas": formulas,
         "by_scheme": by_scheme,
         "max_factor_error": max(s["factor_error"] for s in by_scheme.values()),
@@ -145,7 +213,30 @@ def plot(results: dict) -> dict:
         "recursion line. Right: the weight gradients; He and Xavier are flat, Xavier's far lower, while the "
         "default's fall toward the input."
     )
-    return {"profiles": (fig, alt)}
+    fig2, (grad, rms) = new_figure(ncols=2)
+    deepest = f"depth_{max(results['tanh_depths'])}"
+    for name, short, label in (
+        ("one", r"$\sigma_w = 1$", r"$\sigma_w = 1$ (the note's $\sqrt{1/n}$)"),
+        ("five_thirds", r"$\sigma_w = 5/3$", r"$\sigma_w = 5/3$ (PyTorch's tanh gain)"),
+    ):
+        entry = results["tanh"][name][deepest]
+        layers = np.arange(1, len(entry["rms"]) + 1)
+        grad.semilogy(layers, entry["profile"], label=short)
+        rms.plot(layers, entry["rms"], label=label)
+    grad.set(xlabel="layer l", ylabel=r"$\|\partial L/\partial h_l\|$ / last layer's",
+             title="100 bias-free tanh layers")
+    rms.set(xlabel="layer l", ylabel=r"RMS of $h_l$", title="forward signal",
+            ylim=(0, None))
+    grad.legend(fontsize=9, loc="upper right")
+    rms.legend(fontsize=9, loc="center right")
+    alt2 = (
+        "Two panels for a 100-layer bias-free tanh network. Left, log scale: the gradient at each layer's "
+        "output relative to the last layer's. At sigma_w = 1 it falls gently toward the input, by about one "
+        "decade; at sigma_w = 5/3 it rises steadily toward the input, by about four decades. Right: the "
+        "root-mean-square activation per layer. At sigma_w = 1 it decays from about 0.6 towards zero; at "
+        "sigma_w = 5/3 it settles within a few layers near 0.65 and stays there."
+    )
+    return {"profiles": (fig, alt), "tanh_gain": (fig2, alt2)}
 # --8<-- [end:plot]
 
 
@@ -153,6 +244,14 @@ def plot(results: dict) -> dict:
 # first/last log10 −15.4…−14.0 (theory 99·log10 √½ = −14.9); default weight-gradient first/last
 # log10 −38.1…−36.9 (He and Xavier: −0.27…+0.82); note-vs-torch std mismatch up to 0.0065
 # (sampling error of a std over 131 072 draws). Bounds: 1.5–2 times the worst seed's distance.
+# Bias-free tanh, 100 layers: σ_w = 5/3 first/last log10 +3.88…+4.30 (theory 99·½·log10 1.2098 =
+# +4.09), measured χ 1.200…1.226; σ_w = 1: −1.07…−0.69. Over 30 layers: +1.08…+1.28 and −0.71…−0.59.
+# RMS of h_30 / h_1: 0.840…0.878 at 5/3, 0.172…0.219 at σ_w = 1.
+def rms_ratio(rms: list) -> float:
+    """RMS activation of the last layer over that of the first."""
+    return rms[-1] / rms[0]
+
+
 CLAIMS = (
     Claim(
         "he_keeps_gradient_level",
@@ -183,6 +282,43 @@ CLAIMS = (
         lambda r: r["by_scheme"]["default"]["weight_first_over_last_log10"],
         at_most=-30.0,
         fmt=".1f",
+    ),
+    Claim(
+        "tanh_gain_grows_gradient",
+        "In a 100-layer bias-free tanh network at σ_w = 5/3, ‖∂L/∂h_1‖ is thousands of times ‖∂L/∂h_100‖ "
+        "(log₁₀ of the ratio; mean-field theory +4.1).",
+        lambda r: r["tanh"]["five_thirds"]["depth_100"]["first_over_last_log10"],
+        at_least=3.0,
+        at_most=5.2,
+        fmt=".1f",
+    ),
+    Claim(
+        "tanh_gain_matches_chi",
+        "…growing by the mean-field χ = 1.21 per layer in squared norm (measured factor over layers 10–100).",
+        lambda r: r["tanh"]["five_thirds"]["depth_100"]["chi_measured"],
+        at_least=1.15,
+        at_most=1.27,
+    ),
+    Claim(
+        "tanh_unit_gain_vanishes_gently",
+        "At σ_w = 1 (the note's √(1/n)) the same network's gradient falls toward the input instead "
+        "(log₁₀ of the ratio).",
+        lambda r: r["tanh"]["one"]["depth_100"]["first_over_last_log10"],
+        at_least=-2.0,
+        at_most=-0.3,
+        fmt=".1f",
+    ),
+    Claim(
+        "tanh_gain_keeps_forward_signal",
+        "What 5/3 buys: the RMS activation at layer 30 is still most of layer 1's (ratio) …",
+        lambda r: rms_ratio(r["tanh"]["five_thirds"]["depth_30"]["rms"]),
+        at_least=0.7,
+    ),
+    Claim(
+        "tanh_unit_gain_loses_forward_signal",
+        "… while at σ_w = 1 it has shrunk to a fraction (ratio, layer 30 over layer 1).",
+        lambda r: rms_ratio(r["tanh"]["one"]["depth_30"]["rms"]),
+        at_most=0.35,
     ),
     Claim(
         "note_formulas_match_torch_init",

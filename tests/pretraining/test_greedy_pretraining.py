@@ -26,3 +26,28 @@ def test_one_gradient_per_layer():
     results = measured(snippet.__name__, 0)
     for entry in results["by_arm"].values():
         assert len(entry["weight"]) == len(entry["hidden"]) == results["depth"]
+
+
+def test_one_change_arms_change_one_thing():
+    # sigmoid + Xavier has the modern network's weights; tanh + default has the random network's.
+    x, _ = snippet.make_task(generator(0), 64)
+    arms, _ = snippet.build_arms(3, 8, 16, x, 0, 1e-2, seed=0)
+    for one_change, twin in (("sigmoid_xavier", "modern"), ("tanh_default", "random")):
+        assert arms[one_change].act is not arms[twin].act
+        for a, b in zip(arms[one_change].parameters(), arms[twin].parameters()):
+            assert torch.equal(a, b)
+
+
+def test_data_alignment_is_one_for_the_data_directions_and_chance_for_random_ones():
+    x, _ = snippet.make_task(generator(0), 512)
+    directions = torch.linalg.svd(x - x.mean(dim=0), full_matrices=False).Vh[:4]
+    assert snippet.data_alignment(directions, x, 4) == pytest.approx(1.0, abs=1e-5)
+    chance = [snippet.data_alignment(torch.randn(32, 16, generator=generator(s)), x, 4) for s in range(50)]
+    assert sum(chance) / len(chance) == pytest.approx(4 / 16, abs=0.05)
+
+
+def test_ensemble_gain_includes_the_seed_run():
+    results = measured(snippet.__name__, 0)
+    assert len(results["gain_runs"]) == results["runs"]
+    assert results["gain_runs"][0] == pytest.approx(results["pretraining_gain_decades"], abs=1e-5)
+    assert results["gain_min"] <= results["gain_median"] <= results["gain_max"]
