@@ -85,6 +85,12 @@ def on_pre_build(config) -> None:
         for o in outcomes
     }
     state["notebooks"] = {n.chapter: n.path for n in chapter_notebooks if n.ok}
+    broken = [f"notebook for chapter '{n.chapter}': {n.error}" for n in chapter_notebooks
+              if not n.ok and not n.snippet_failed]
+    if broken and not state["serving"]:
+        raise PluginError("\n".join(broken))
+    for message in broken:
+        log.error(message)
 
 
 # Before mkdocs-jupyter's own on_files, so that it renders the generated notebooks as pages.
@@ -131,6 +137,8 @@ def _run_it_yourself(page) -> str:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    if page.file.src_uri.endswith(".ipynb"):
+        return markdown  # a notebook: assembled and filled by book.notebooks, rendered by mkdocs-jupyter
     rendered = pages.render(markdown, page.file.src_uri, state["views"], _source_url(config))
     text = rendered.markdown
     failed = [state["views"][i] for i in rendered.used if state["views"][i].result is None]

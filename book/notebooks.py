@@ -54,6 +54,9 @@ class Notebook:
     chapter: str
     path: Path | None = None
     error: str = ""
+    #: True when the notebook is missing only because a snippet of its chapter failed
+    #: (that failure is reported on its own).
+    snippet_failed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -93,9 +96,12 @@ def exercises(page: Path) -> list[tuple[str, str]]:
     return found
 
 
-def build(root: Path, chapter: str, snippets: list[Snippet], records: dict[str, dict] | None = None):
+def build(
+    root: Path, chapter: str, snippets: list[Snippet], records: dict[str, Path] | None = None, fill=lambda text: text
+):
     """The chapter's notebook; with ``records`` (snippet id -> cache entry folder) it carries
-    that run's outputs: the printed claim verdicts and the light-palette figures."""
+    that run's outputs: the printed claim verdicts and the light-palette figures. ``fill``
+    fills the measured values into the exercises' questions."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -153,7 +159,7 @@ def build(root: Path, chapter: str, snippets: list[Snippet], records: dict[str, 
             )
         )
         for title, question in questions:
-            cells += [new_markdown_cell(f"### {title}\n\n{question}"), new_code_cell("# Your measurement here\n")]
+            cells += [new_markdown_cell(f"### {title}\n\n{fill(question)}"), new_code_cell("# Your measurement here\n")]
     for index, cell in enumerate(cells):
         cell.id = f"cell-{index}"  # nbformat's default ids are random: keep the file reproducible
     notebook = new_notebook(cells=cells)
@@ -191,7 +197,10 @@ def ensure_notebooks(root: Path, outcomes: list[Outcome], options: Options) -> l
     without a result gets none. Written under the cache only when its content changed."""
     import nbformat
 
+    from book.pages import SnippetView, fill_values
+
     root = Path(root).resolve()
+    views = {o.snippet.id: SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error) for o in outcomes}
     folder = options.cache_root(root) / "notebooks"
     folder.mkdir(parents=True, exist_ok=True)
     chapters: dict[str, list[Outcome]] = {}
@@ -200,10 +209,17 @@ def ensure_notebooks(root: Path, outcomes: list[Outcome], options: Options) -> l
     notebooks = []
     for chapter, chapter_outcomes in sorted(chapters.items()):
         if not all(o.ok for o in chapter_outcomes):
-            notebooks.append(Notebook(chapter, error="not assembled: a snippet of this chapter has no result"))
+            notebooks.append(Notebook(chapter, error="not assembled: a snippet of this chapter has no result",
+                                      snippet_failed=True))
             continue
         records = {o.snippet.id: next(iter(o.files.values())).parent for o in chapter_outcomes}
-        notebook = build(root, chapter, [o.snippet for o in chapter_outcomes], records)
+        try:
+            notebook = build(
+                root, chapter, [o.snippet for o in chapter_outcomes], records, lambda text: fill_values(text, views)
+            )
+        except Exception as exc:  # noqa: BLE001 - e.g. an exercise naming an unknown result key
+            notebooks.append(Notebook(chapter, error=f"not assembled: {exc}"))
+            continue
         text = nbformat.writes(notebook) + "\n"
         target = folder / f"{chapter}.ipynb"
         if not target.is_file() or target.read_text(encoding="utf-8") != text:

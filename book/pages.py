@@ -260,3 +260,26 @@ def render(
     text = claims_marker.sub(lambda m: render_claims([views[i] for i in used], source_url), text)
     out.markdown, out.used = text, used
     return out
+
+
+def fill_values(text: str, views: Mapping[str, SnippetView]) -> str:
+    """``text`` with its ``[[ID:KEY|FMT]]`` value directives filled, for text outside a page
+    (a notebook's exercise); raises PageError for any directive that cannot be filled."""
+
+    def replace(match: re.Match) -> str:
+        body = match.group(1).replace("\\|", "|")
+        value = VALUE.match(body)
+        if not value:
+            if re.match(rf"^(figure\b|claims$|{IDENT}:)", body):
+                raise PageError(f"'[[{body}]]' cannot be filled into plain text (only measured values can)")
+            return match.group(0)
+        snippet_id, key = value.group("id"), value.group("key")
+        view = views.get(snippet_id)
+        if view is None or view.result is None:
+            raise PageError(f"snippet '{snippet_id}' has no result", kind="no-result", snippet=snippet_id)
+        try:
+            return format_number(lookup(view.result["results"], key), value.group("fmt"))
+        except PageError as exc:
+            raise PageError(f"result key '{snippet_id}:{key}' {exc}", kind="key", snippet=snippet_id) from None
+
+    return DIRECTIVE.sub(replace, text)
