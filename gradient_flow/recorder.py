@@ -111,12 +111,15 @@ import math
 import sys
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 import torch
 from torch import nn
 
 from gradient_flow import _distributed
+
+if TYPE_CHECKING:  # matplotlib is an optional extra
+    from matplotlib.axes import Axes
 
 __all__ = ["GradientFlowRecorder", "Flag", "unwrap_model"]
 
@@ -250,16 +253,16 @@ class GradientFlowRecorder:
         wrappers: the wrappers removed from the model given.
     """
 
-    #: Fitted change of the profile, in decades, beyond which it is flagged.
     DECADES = 2.0
-    #: Fraction of saturated sigmoid/tanh outputs above which a module is flagged.
+    """Fitted change of the profile, in decades, beyond which it is flagged."""
     SATURATED = 0.5
-    #: Fraction of dead ReLU units above which a module is flagged (see the module documentation).
+    """Fraction of saturated sigmoid/tanh outputs above which a module is flagged."""
     DEAD = 0.9
-    #: A unit counts as saturated where the derivative is below this fraction of its maximum.
+    """Fraction of dead ReLU units above which a module is flagged (see the module documentation)."""
     SATURATION_DERIVATIVE = 1 / 20
-    #: Rule-of-thumb range for the update-to-weight ratio (report only, never a flag).
+    """A unit counts as saturated where the derivative is below this fraction of its maximum."""
     UPDATE_RANGE = (1e-4, 1e-2)
+    """Rule-of-thumb range for the update-to-weight ratio (report only, never a flag)."""
 
     _KINDS = ((nn.Sigmoid, "sigmoid"), (nn.Tanh, "tanh"), (nn.ReLU, "relu"), (nn.LeakyReLU, "relu"))
 
@@ -732,7 +735,7 @@ class GradientFlowRecorder:
                          + (f"outside {low:g} … {high:g} for {', '.join(outside)}" if outside else f"all within {low:g} … {high:g}"))
         return "\n".join(lines)
 
-    def print_report(self, step: int = -1, file=None) -> str:
+    def print_report(self, step: int = -1, file: TextIO | None = None) -> str:
         """Print [`report`][gradient_flow.GradientFlowRecorder.report] on rank 0 only; return it on every rank.
 
         Args:
@@ -770,7 +773,7 @@ class GradientFlowRecorder:
             raise ImportError('plotting needs matplotlib: pip install "gradient-flow[plot]"') from error
         return plt.subplots()[1]
 
-    def plot_gradients(self, ax=None, key: str = "grad_norm"):
+    def plot_gradients(self, ax: Axes | None = None, key: str = "grad_norm") -> Axes:
         """Plot every weight matrix's `key` over the recorded steps (needs matplotlib).
 
         Args:
@@ -785,7 +788,7 @@ class GradientFlowRecorder:
         series = {n: self.history(n, key) for n, p in self.parameters.items() if p.dim() >= 2}
         return self._lines(ax, series, {"grad_norm": "‖∂L/∂W‖", "ratio": "‖∂L/∂W‖ / ‖W‖"}.get(key, key), "recorded step")
 
-    def plot_updates(self, ax=None):
+    def plot_updates(self, ax: Axes | None = None) -> Axes:
         """Plot every weight matrix's update-to-weight ratio over the recorded optimizer steps.
 
         The 1e-3 rule of thumb is drawn dashed. Needs matplotlib.
