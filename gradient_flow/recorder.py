@@ -18,7 +18,7 @@ print(recorder.report())        # flags and the layers at fault, as text
 Leaving the `with` block (or calling `detach()`) removes every hook, also when the
 training loop raised; the recorded data stays available.
 
-## What it records
+# What it records
 
 Per parameter, at each recorded step:
 
@@ -50,7 +50,7 @@ Per forward pass (the last one before a recorded step), through forward hooks:
 `watch(tensor, name, along=dim)` records the gradient of any tensor, e.g. an input
 sequence, as a profile of norms along one dimension (time, for a recurrent network).
 
-## Flags and their thresholds
+# Flags and their thresholds
 
 The *profile* is the gradient-to-weight ratio of every weight matrix (parameters with two or
 more dimensions that have a gradient), in registration order — from input to output for
@@ -81,7 +81,7 @@ tenths of a decade over tens of layers (finite width), pathological ones by seve
 The thresholds are class attributes; change them on an instance if your model needs it.
 Profiles of fewer than three entries are not judged.
 
-## Distributed training
+# Distributed training
 
 Under `torch.distributed` (detected when a process group is initialised with more than one
 rank), every rank must call `record()` at the same steps, as it calls `backward()`:
@@ -97,7 +97,7 @@ rank), every rank must call `record()` at the same steps, as it calls `backward(
   parameter, summed over the shards with one `all_reduce`.
 * Sinks are written, and `print_report()` prints, on rank 0 only.
 
-## Numbers
+# Numbers
 
 Everything stored is a Python float computed from `t.detach().float()` and moved to the
 CPU, so tensors on a GPU, in half precision, or with autograd history are all fine. The
