@@ -87,14 +87,17 @@ Under `torch.distributed` (detected when a process group is initialised with mor
 rank), every rank must call `record()` at the same steps, as it calls `backward()`:
 
 * With `DistributedDataParallel` the gradients are already all-reduced, so the gradient
-  report is the same on every rank. The activation statistics are reduced across ranks (one
-  `all_reduce` per recorded step), so that `mean`, `std`, `saturated` and `dead` describe
-  the global batch: a unit is dead only if it is silent on every rank's examples. The
-  gradient norm arriving at a layer's output (and a watched tensor's) is that of the
-  global, averaged loss, as DDP averages gradients: √(Σ_ranks ‖g_r‖²) / world size.
+  report is the same on every rank. The activation statistics are reduced across ranks (two
+  small `all_reduce` calls per recorded step: a check that every rank recorded the same
+  modules, then the sums), so that `mean`, `std`, `saturated` and `dead` describe the
+  global batch: a unit is dead only if it is silent on every rank's examples. The gradient
+  norm arriving at a layer's output (and a watched tensor's) is that of the global loss,
+  the mean of the ranks' losses, as DDP averages gradients: √(Σ_ranks ‖g_r‖²) / world size.
 * With FSDP2 (`torch.distributed.fsdp.fully_shard`) each rank holds a shard of every
-  parameter and of its gradient (a `DTensor`); the norms are the norms of the whole
-  parameter, summed over the shards with one `all_reduce`.
+  parameter and of its gradient (a `DTensor`); the norms are those of the whole parameter:
+  the shards' sums of squares are added across ranks (one more `all_reduce`).
+* The first FSDP (`FullyShardedDataParallel`) is refused with a message: it flattens each
+  wrapped module's parameters into one, which hides the layers.
 * Sinks are written, and `print_report()` prints, on rank 0 only.
 
 # Numbers
