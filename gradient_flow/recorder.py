@@ -457,7 +457,8 @@ class GradientFlowRecorder:
                 parameters[name] = {"grad_norm": None, "weight_norm": weight, "ratio": None, "missing": reason}
                 continue
             grad = grads[name]
-            parameters[name] = {"grad_norm": grad, "weight_norm": weight, "ratio": grad / weight if weight > 0 else None}
+            ratio = grad / weight if weight > 0 else None
+            parameters[name] = {"grad_norm": grad, "weight_norm": weight, "ratio": ratio}
         activations, watched = self._reduce_activations()
         entry = {"step": step, "parameters": parameters, "activations": activations, "watched": watched}
         self.steps.append(entry)
@@ -489,7 +490,8 @@ class GradientFlowRecorder:
             parts += [torch.tensor([float(has)], dtype=torch.float64),
                       (w["sq"] if has else torch.zeros((), dtype=torch.float64)).reshape(1).cpu()]
             if w["along"] is not None:
-                parts.append(w["profile_sq"].cpu() if w["profile_sq"] is not None else torch.zeros(0, dtype=torch.float64))
+                profile = w["profile_sq"]
+                parts.append(profile.cpu() if profile is not None else torch.zeros(0, dtype=torch.float64))
         flat = torch.cat(parts) if parts else torch.zeros(0, dtype=torch.float64)
         world = 1
         if self.distributed:

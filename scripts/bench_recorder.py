@@ -8,12 +8,13 @@ Two models, each trained with SGD on a fixed random batch:
 
 For each model the same training step runs bare and under a recorder (with the optimizer
 attached), recording every step or every 10th (`every=10`), with and without the activation
-hooks. Modes are interleaved round by round and each mode's time per step is the median
-over its rounds, which keeps a busy machine's noise out of the comparison. The overhead is
+hooks. The time is the process's CPU time (`time.process_time`, one torch thread), which a
+busy machine's other processes disturb far less than wall-clock time; modes are interleaved
+round by round and each mode's time per step is the median over its rounds. The overhead is
 (time with the recorder − bare time) / bare time.
 
     python scripts/bench_recorder.py            # both models, 1 thread
-    python scripts/bench_recorder.py --threads 2 --rounds 5
+    python scripts/bench_recorder.py --threads 2 --rounds 9
 """
 
 from __future__ import annotations
@@ -76,21 +77,21 @@ MODES = {  # name: recorder options, or None for the bare step
 
 
 def time_steps(model, inputs, targets, options, steps: int) -> float:
-    """Seconds per training step over ``steps`` steps (after one warm-up step)."""
+    """CPU seconds per training step over ``steps`` steps (after one warm-up step, which records)."""
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     recorder = None if options is None else GradientFlowRecorder(model, optimizer=optimizer, **options)
     loss_fn = nn.CrossEntropyLoss()
     try:
         for step in range(steps + 1):
             if step == 1:
-                start = time.perf_counter()
+                start = time.process_time()
             loss = loss_fn(model(inputs), targets)
             optimizer.zero_grad()
             loss.backward()
             if recorder is not None:
                 recorder.record()
             optimizer.step()
-        return (time.perf_counter() - start) / steps
+        return (time.process_time() - start) / steps
     finally:
         if recorder is not None:
             recorder.detach()
@@ -105,7 +106,7 @@ def bench(name: str, model: nn.Module, inputs, targets, steps: int, rounds: int)
     bare = median["bare"]
     print(f"\n{name}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, "
           f"input {tuple(inputs.shape)}, {steps} steps × {rounds} rounds per mode")
-    print("| mode | ms per step | overhead |")
+    print("| mode | CPU ms per step | overhead |")
     print("| --- | --- | --- |")
     for mode, seconds in median.items():
         overhead = "—" if mode == "bare" else f"{(seconds - bare) / bare:+.1%}"
@@ -116,8 +117,8 @@ def bench(name: str, model: nn.Module, inputs, targets, steps: int, rounds: int)
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per mode (default 3)")
-    parser.add_argument("--resnet-steps", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per mode (default 5)")
+    parser.add_argument("--resnet-steps", type=int, default=10, help="a multiple of 10 (default 10)")
     parser.add_argument("--mlp-steps", type=int, default=100)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)

@@ -41,7 +41,8 @@ def test_the_five_line_example_prints_a_report():
     assert "VANISHING" in printed.getvalue() and "at fault: 0.weight" in printed.getvalue()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="matplotlib (the [plot] extra) is not installed")
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
+                    reason="matplotlib (the [plot] extra) is not installed")
 def test_the_training_loop_example_records_every_tenth_step_and_detaches():
     import matplotlib
 

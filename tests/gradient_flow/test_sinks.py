@@ -75,7 +75,8 @@ def test_json_lines_sink_writes_lines_that_read_back(tmp_path):
         train(recorder, model, optimizer, steps=2)
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [line["step"] for line in lines] == [0, 0, 1, 1]
-    assert lines[0]["scalars"]["grad_norm/0.weight"] == pytest.approx(recorder.steps[0]["parameters"]["0.weight"]["grad_norm"])
+    expected = recorder.steps[0]["parameters"]["0.weight"]["grad_norm"]
+    assert lines[0]["scalars"]["grad_norm/0.weight"] == pytest.approx(expected)
     assert lines[0]["flags"][0]["kind"] == "vanishing" and lines[1]["flags"] == []
 
 
