@@ -199,7 +199,7 @@ def on_post_build(config) -> None:
 
 def on_serve(server, config, builder):
     root = _project_root(config)
-    for folder in ("snippets", "book"):
+    for folder in ("snippets", "book", "gradient_flow"):
         server.watch(str(root / folder))
     return server
 

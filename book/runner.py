@@ -177,8 +177,13 @@ def discover(root: Path) -> list[Snippet]:
     return [found[key] for key in sorted(found)]
 
 
+# Top-level packages of this repository whose files are part of a snippet's cache key when
+# it imports them: the chapters, the machinery, and the diagnosis toolkit the chapters use.
+LOCAL_PACKAGES = frozenset({"snippets", "book", "gradient_flow"})
+
+
 def _local_imports(path: Path, root: Path) -> set[Path]:
-    """Files of this project that ``path`` imports (``snippets.*`` and ``book.*``)."""
+    """Files of this project that ``path`` imports (``snippets.*``, ``book.*``, ``gradient_flow.*``)."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError:
@@ -200,7 +205,7 @@ def _local_imports(path: Path, root: Path) -> set[Path]:
             names.update(f"{module}.{alias.name}" for alias in node.names)
     files = set()
     for name in names:
-        if not name.split(".")[0] in {"snippets", "book"}:
+        if name.split(".")[0] not in LOCAL_PACKAGES:
             continue
         parts = name.split(".")
         for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):

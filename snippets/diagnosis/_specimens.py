@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from snippets.common import generator, init_linear_, mlp
-from snippets.gradient_flow import GradientFlowRecorder
+from gradient_flow import GradientFlowRecorder
 
 
 # --8<-- [start:models]

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from snippets.common import Claim, generator, mlp, new_figure, rounded
-from snippets.gradient_flow import GradientFlowRecorder
+from gradient_flow import GradientFlowRecorder
 
 # --8<-- [start:train]
 RUNS = {  # name: (activation, initialisation, optimizer, learning rate)

@@ -45,6 +45,21 @@ def test_dependencies_follow_local_imports(tree):
     assert names == {"snippets/ch/one.py", "snippets/common.py", "snippets/__init__.py"}
 
 
+def test_the_toolkit_package_is_part_of_the_hash(tree):
+    """A snippet that uses the diagnosis toolkit reruns when the toolkit changes."""
+    write(tree / "gradient_flow/__init__.py", "from gradient_flow.recorder import R\n")
+    write(tree / "gradient_flow/recorder.py", "from gradient_flow import _helpers\nR = 1\n")
+    write(tree / "gradient_flow/_helpers.py", "H = 1\n")
+    write(tree / "snippets/ch/three.py", "from gradient_flow import R\n")
+    three = next(s for s in discover(tree) if s.id == "three")
+    names = {p.relative_to(tree).as_posix() for p in dependency_files(three, tree)}
+    assert {"gradient_flow/__init__.py", "gradient_flow/recorder.py", "gradient_flow/_helpers.py"} <= names
+    versions = {"torch": "1"}
+    before = snippet_hash(three, tree, versions)
+    write(tree / "gradient_flow/_helpers.py", "H = 2\n")  # imported two levels down
+    assert snippet_hash(three, tree, versions) != before
+
+
 def test_hash_changes_with_source_import_and_versions_only(tree):
     one, two = discover(tree)
     versions = {"torch": "1", "numpy": "1", "matplotlib": "1"}

@@ -1,4 +1,4 @@
-"""Unit tests of snippets/gradient_flow.py, the reusable GradientFlowRecorder.
+"""Unit tests of gradient_flow/recorder.py, the GradientFlowRecorder.
 
 Only the CPU is exercised here (the machine has no GPU); the recorder moves every stored
 number to the CPU as a Python float, which the dtype tests below check.
@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from snippets.common import mlp
-from snippets.gradient_flow import GradientFlowRecorder
+from gradient_flow import GradientFlowRecorder
 
 
 def backward(model, x=None, width=8, seed=0):

@@ -1,0 +1,133 @@
+"""What the GradientFlowRecorder costs per training step, on the CPU.
+
+Two models, each trained with SGD on a fixed random batch:
+
+* a compact ResNet-18 (the CIFAR variant: 3×3 stem, four stages of two basic blocks,
+  11.2 M parameters) on 3×32×32 images, batch 16;
+* an MLP of 8 layers of width 512 with ReLU, batch 64.
+
+For each model the same training step runs bare and under a recorder (with the optimizer
+attached), recording every step or every 10th (`every=10`), with and without the activation
+hooks. The time is the process's CPU time (`time.process_time`, one torch thread), which a
+busy machine's other processes disturb far less than wall-clock time; modes are interleaved
+round by round and each mode's time per step is the median over its rounds. The overhead is
+(time with the recorder − bare time) / bare time.
+
+    python scripts/bench_recorder.py            # both models, 1 thread
+    python scripts/bench_recorder.py --threads 2 --rounds 9
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from gradient_flow import GradientFlowRecorder  # noqa: E402
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, inputs: int, outputs: int, stride: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inputs, outputs, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(outputs)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(outputs, outputs, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(outputs)
+        self.relu2 = nn.ReLU()
+        self.shortcut = nn.Sequential()
+        if stride != 1 or inputs != outputs:
+            self.shortcut = nn.Sequential(nn.Conv2d(inputs, outputs, 1, stride, bias=False), nn.BatchNorm2d(outputs))
+
+    def forward(self, x):
+        out = self.relu1(self.bn1(self.conv1(x)))
+        return self.relu2(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+
+def resnet18(classes: int = 10) -> nn.Module:
+    layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
+    inputs = 64
+    for outputs, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        layers += [BasicBlock(inputs, outputs, stride), BasicBlock(outputs, outputs, 1)]
+        inputs = outputs
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, classes)]
+    return nn.Sequential(*layers)
+
+
+def mlp(depth: int = 8, width: int = 512, classes: int = 10) -> nn.Module:
+    layers = []
+    for _ in range(depth):
+        layers += [nn.Linear(width, width), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(width, classes))
+
+
+MODES = {  # name: recorder options, or None for the bare step
+    "bare": None,
+    "every step": {"every": 1},
+    "every step, no activation hooks": {"every": 1, "activations": False},
+    "every 10": {"every": 10},
+    "every 10, no activation hooks": {"every": 10, "activations": False},
+}
+
+
+def time_steps(model, inputs, targets, options, steps: int) -> float:
+    """CPU seconds per training step over ``steps`` steps (after one warm-up step, which records)."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    recorder = None if options is None else GradientFlowRecorder(model, optimizer=optimizer, **options)
+    loss_fn = nn.CrossEntropyLoss()
+    try:
+        for step in range(steps + 1):
+            if step == 1:
+                start = time.process_time()
+            loss = loss_fn(model(inputs), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            if recorder is not None:
+                recorder.record()
+            optimizer.step()
+        return (time.process_time() - start) / steps
+    finally:
+        if recorder is not None:
+            recorder.detach()
+
+
+def bench(name: str, model: nn.Module, inputs, targets, steps: int, rounds: int) -> dict:
+    times = {mode: [] for mode in MODES}
+    for _ in range(rounds):
+        for mode, options in MODES.items():
+            times[mode].append(time_steps(model, inputs, targets, options, steps))
+    median = {mode: statistics.median(values) for mode, values in times.items()}
+    bare = median["bare"]
+    print(f"\n{name}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, "
+          f"input {tuple(inputs.shape)}, {steps} steps × {rounds} rounds per mode")
+    print("| mode | CPU ms per step | overhead |")
+    print("| --- | --- | --- |")
+    for mode, seconds in median.items():
+        overhead = "—" if mode == "bare" else f"{(seconds - bare) / bare:+.1%}"
+        print(f"| {mode} | {seconds * 1e3:.1f} | {overhead} |")
+    return median
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per mode (default 5)")
+    parser.add_argument("--resnet-steps", type=int, default=10, help="a multiple of 10 (default 10)")
+    parser.add_argument("--mlp-steps", type=int, default=100)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, {args.threads} thread(s)")
+    bench("ResNet-18", resnet18(), torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,)),
+          args.resnet_steps, args.rounds)
+    bench("MLP 8 × 512", mlp(), torch.randn(64, 512), torch.randint(0, 10, (64,)), args.mlp_steps, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
