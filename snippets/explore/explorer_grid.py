@@ -39,7 +39,6 @@ import torch.nn.functional as F
 from snippets.common import Claim, PALETTE, generator, new_figure, rounded
 from snippets.gradient_flow import GradientFlowRecorder
 
-# --8<-- [start:grid]
 ACTIVATIONS = {
     "linear": lambda x: x,
     "sigmoid": torch.sigmoid,
@@ -86,6 +85,7 @@ PRESETS = library_presets()
 SIGMAS = tuple(sorted({0.25, 0.5, 0.75, 1.2, 2.0, 3.0, 4.0, *PRESETS.values()}))
 
 
+# --8<-- [start:grid]
 def normalise(z: torch.Tensor, norm: str) -> torch.Tensor:
     """z: (networks, batch, width). BatchNorm over each network's batch, LayerNorm over
     its units."""
@@ -532,21 +532,23 @@ def plot(results: dict) -> dict:
             ax.plot(
                 [c for c, _ in rows], [y for _, y in rows], color=text, lw=1.6, ls="--"
             )
-        for name, (label, marker) in PRESET_LABELS.items():
+        for name, (label, marker) in PRESET_LABELS.items():  # above the map
             ax.plot(
                 results["presets"][name],
-                len(depths) - 0.5,
+                len(depths) + 0.45,
                 marker,
-                ms=6,
+                ms=5,
                 mfc="none",
                 mec=text,
-                mew=1.3,
+                mew=1.2,
+                clip_on=False,
             )
         ax.set_xscale("log")
-        ax.set_xticks([0.25, 0.5, 1, 2, 4], ["0.25", "0.5", "1", "2", "4"])
+        ax.set_xticks([0.25, 1, 4], ["0.25", "1", "4"])
         ax.minorticks_off()
+        ax.set_ylim(0, len(depths))
         ax.set_yticks(np.arange(len(depths)) + 0.5, [str(d) for d in depths])
-        ax.set_title(LABELS[act], fontsize=10)
+        ax.set_title(LABELS[act], fontsize=10, pad=12)
         ax.grid(False)
     for ax in axes[1]:
         ax.set_xlabel(r"$\sigma_w$")
