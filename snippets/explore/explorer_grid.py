@@ -195,33 +195,15 @@ def run(activation, norm, depths, weights, inputs, readout, sigmas, skips):
 
 def run_grid(activation, norm, depths, weights, inputs, readout, sigmas) -> dict:
     """All skips: none and naive share one forward pass; scaled runs per depth."""
-    shared = run(
-        activation,
-        norm,
-        depths,
-        weights,
-        inputs,
-        readout,
-        sigmas,
-        skips=("none", "naive"),
-    )
+    data = (weights, inputs, readout, sigmas)
+    shared = run(activation, norm, depths, *data, skips=("none", "naive"))
     out = {}
     for depth in depths:
-        scaled = run(
-            activation,
-            norm,
-            [depth],
-            weights,
-            inputs,
-            readout,
-            sigmas,
-            skips=("scaled",),
-        )[depth]
-        out[depth] = {
-            key: torch.cat([shared[depth][key], scaled[key]], dim=1) for key in scaled
-        }
-        if "chi" in shared[depth]:
-            out[depth]["chi"] = shared[depth]["chi"]
+        scaled = run(activation, norm, [depth], *data, skips=("scaled",))[depth]
+        both = shared[depth]
+        out[depth] = {k: torch.cat([both[k], scaled[k]], dim=1) for k in scaled}
+        if "chi" in both:
+            out[depth]["chi"] = both["chi"]
     return out
 
 
@@ -513,7 +495,7 @@ def plot(results: dict) -> dict:
 
     sigmas, depths = np.array(results["sigmas"]), results["depths"]
     text = plt.rcParams["text.color"]
-    fig, axes = new_figure(ncols=4, nrows=2, height=4.6)
+    fig, axes = new_figure(ncols=4, nrows=2, height=5.0)
     for ax, act in zip(axes.flat, results["activations"]):
         values = np.array(
             [results["summary"][f"{act}/none/none/{d}"]["first_last"] for d in depths]
@@ -535,7 +517,7 @@ def plot(results: dict) -> dict:
         for name, (label, marker) in PRESET_LABELS.items():  # above the map
             ax.plot(
                 results["presets"][name],
-                len(depths) + 0.45,
+                len(depths) + 0.4,
                 marker,
                 ms=5,
                 mfc="none",
@@ -548,7 +530,7 @@ def plot(results: dict) -> dict:
         ax.minorticks_off()
         ax.set_ylim(0, len(depths))
         ax.set_yticks(np.arange(len(depths)) + 0.5, [str(d) for d in depths])
-        ax.set_title(LABELS[act], fontsize=10, pad=12)
+        ax.set_title(LABELS[act], fontsize=10, pad=20)
         ax.grid(False)
     for ax in axes[1]:
         ax.set_xlabel(r"$\sigma_w$")
