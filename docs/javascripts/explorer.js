@@ -45,9 +45,8 @@
     var e = Math.floor(log10), m = Math.pow(10, log10 - e);
     if (m >= 9.95) { m = 1; e += 1; }
     if (e >= -2 && e <= 3) return fmt(Math.pow(10, log10), 2);
-    return m.toFixed(1) + "×10" + String(e).replace(/-/g, "−").replace(/\d/g, function (d) {
-      return "⁰¹²³⁴⁵⁶⁷⁸⁹"[+d];
-    }).replace("−", "⁻");
+    var power = "10" + String(e).replace(/\d/g, function (d) { return "⁰¹²³⁴⁵⁶⁷⁸⁹"[+d]; }).replace("-", "⁻");
+    return m.toFixed(1) === "1.0" ? power : m.toFixed(1) + "×" + power;
   }
   function signed(x, digits) { return (x >= 0 ? "+" : "−") + fmt(Math.abs(x), digits || 2); }
 
@@ -214,9 +213,9 @@
       });
       el("text", { x: m.left - 6, y: Yrow(r) + rowH / 2 + 4, "text-anchor": "end" }, svg).textContent = depth;
     });
-    el("rect", {
-      x: X(state.sigma) + 1, y: Yrow(state.depth) + 1, width: cell - 2, height: rowH - 2, class: "bx-current"
-    }, svg);
+    ["bx-current", "bx-current-inner"].forEach(function (cls) {  // dark and light ring: visible on any cell
+      el("rect", { x: X(state.sigma) + 2, y: Yrow(state.depth) + 2, width: cell - 4, height: rowH - 4, class: cls }, svg);
+    });
     if (state.norm === "none" && state.skip === "none") {
       var critical = grid.theory[state.act].critical, points = [];
       critical.forEach(function (c, r) {
