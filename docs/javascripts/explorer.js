@@ -73,10 +73,15 @@
 
   // ------------------------------------------------------------------ state and fragment
 
+  var SETTINGS = /(^|[#&])(act|sigma|depth|norm|skip)=/;
+  var remembered = {};  // the last view of each page, for a return without settings in the link
+
   function readFragment(grid) {
     var state = { act: "tanh", sigma: nearest(grid.sigmas, 1, true), depth: grid.depths.indexOf(50), norm: "none", skip: "none" };
     if (state.depth < 0) state.depth = grid.depths.length - 1;
     var hash = window.location.hash.replace(/^#/, "");
+    var last = remembered[window.location.pathname];
+    if (!SETTINGS.test(hash) && last) return Object.assign({}, last);
     hash.split("&").forEach(function (pair) {
       var kv = pair.split("="), key = kv[0], value = decodeURIComponent(kv[1] || "");
       if (key === "act" && grid.activations.indexOf(value) >= 0) state.act = value;
@@ -332,6 +337,7 @@
       var depthValue = grid.depths[state.depth], s = grid.sigmas[state.sigma];
       var key = state.act + "/" + state.norm + "/" + state.skip + "/" + depthValue;
       var rec = grid.profiles[key], summary = grid.summary[key], layers = grid.layers[String(depthValue)];
+      remembered[window.location.pathname] = Object.assign({}, state);
       root.setAttribute("data-key", key);
       root.setAttribute("data-sigma-index", state.sigma);
       act.value = state.act;
@@ -390,7 +396,8 @@
     }
 
     window.addEventListener("hashchange", function () {
-      if (!document.body.contains(root)) return;
+      // Only a fragment with settings changes the view: a jump to a heading keeps it.
+      if (!document.body.contains(root) || !SETTINGS.test(window.location.hash)) return;
       var next = readFragment(grid);
       state = next;
       draw();

@@ -166,6 +166,15 @@ def test_fragment_round_trips(page, server, grid):  # noqa: F811
     page.wait_for_selector(READY)
     assert shown(page) == before and page.evaluate("location.hash") == moved
 
+    # a jump to a heading keeps the view; a link with settings changes it
+    page.evaluate("location.hash = '#references'")
+    page.wait_for_timeout(200)
+    assert shown(page) == before
+    page.evaluate("location.hash = '#act=tanh&sigma=0.5&depth=10&norm=none&skip=naive'")
+    page.wait_for_function(
+        "document.querySelector('#book-explorer').dataset.key === 'tanh/none/naive/10'"
+    )
+
     # a value between grid points snaps to the nearest measured one, and says so in the link
     open_explorer(page, server, "#act=relu&sigma=1.45&depth=90&norm=none&skip=none")
     assert shown(page)["key"] == "relu/none/none/100"
