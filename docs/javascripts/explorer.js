@@ -1,0 +1,437 @@
+// The Explore page: controls, charts and the order/chaos map, drawn as SVG from the
+// measured grid (results/explorer_grid.json, written by snippets/explore/explorer_grid.py).
+// The browser only decodes, looks up and draws what PyTorch measured at build time; the one
+// thing it computes is the colour of a map cell. Does nothing on pages without the explorer.
+(function () {
+  "use strict";
+
+  var SVG = "http://www.w3.org/2000/svg";
+  var LABELS = {
+    linear: "linear", sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",
+    leaky_relu: "LeakyReLU", elu: "ELU", gelu: "GELU"
+  };
+  var NORMS = { none: "none", batch: "BatchNorm", layer: "LayerNorm" };
+  var SKIPS = { none: "none", naive: "naive: h + f(h)", scaled: "scaled: h + f(h)/√L" };
+  var PRESETS = {
+    default: ["nn.Linear default", "U(±1/√n)", "circle"],
+    xavier: ["Xavier", "xavier_normal_", "square"],
+    he: ["He", "kaiming_normal_", "triangle"],
+    tanh_gain: ["tanh gain 5/3", "xavier_normal_(gain=5/3)", "diamond"]
+  };
+  var FLAGS = {
+    vanishing: "vanishing", exploding: "exploding", forward_collapses: "forward collapse",
+    forward_explodes: "forward explosion", saturated: "saturated units", dead: "dead units"
+  };
+  var MAP_LIMIT = 10;
+  var loads = {};
+
+  function el(tag, attrs, parent) {  // an SVG element
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function html(tag, attrs, parent, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function fmt(x, digits) { return Number(x.toPrecision(digits || 3)).toString(); }
+  function sci(log10) {
+    var e = Math.floor(log10), m = Math.pow(10, log10 - e);
+    if (m >= 9.95) { m = 1; e += 1; }
+    if (e >= -2 && e <= 3) return fmt(Math.pow(10, log10), 2);
+    var power = "10" + String(e).replace(/\d/g, function (d) { return "⁰¹²³⁴⁵⁶⁷⁸⁹"[+d]; }).replace("-", "⁻");
+    return m.toFixed(1) === "1.0" ? power : m.toFixed(1) + "×" + power;
+  }
+  function signed(x, digits) { return (x >= 0 ? "+" : "−") + fmt(Math.abs(x), digits || 2); }
+
+  // ------------------------------------------------------------------ data
+
+  function profile(text, index, offsets) {
+    var values = text.split(";")[index].split(",").map(Number), out = [], total = 0;
+    for (var i = 0; i < values.length; i++) {
+      total = offsets ? values[i] : total + values[i];
+      out.push(total / 100);
+    }
+    return out;
+  }
+
+  function nearest(list, value, log) {
+    var best = 0;
+    list.forEach(function (v, i) {
+      var d = log ? Math.abs(Math.log(v / value)) : Math.abs(v - value);
+      var b = log ? Math.abs(Math.log(list[best] / value)) : Math.abs(list[best] - value);
+      if (d < b) best = i;
+    });
+    return best;
+  }
+
+  // ------------------------------------------------------------------ state and fragment
+
+  var SETTINGS = /(^|[#&])(act|sigma|depth|norm|skip)=/;
+  var remembered = {};  // the last view of each page, for a return without settings in the link
+
+  function readFragment(grid) {
+    var state = { act: "tanh", sigma: nearest(grid.sigmas, 1, true), depth: grid.depths.indexOf(50), norm: "none", skip: "none" };
+    if (state.depth < 0) state.depth = grid.depths.length - 1;
+    var hash = window.location.hash.replace(/^#/, "");
+    var last = remembered[window.location.pathname];
+    if (!SETTINGS.test(hash) && last) return Object.assign({}, last);
+    hash.split("&").forEach(function (pair) {
+      var kv = pair.split("="), key = kv[0], value = decodeURIComponent(kv[1] || "");
+      if (key === "act" && grid.activations.indexOf(value) >= 0) state.act = value;
+      if (key === "sigma" && isFinite(parseFloat(value)) && parseFloat(value) > 0) state.sigma = nearest(grid.sigmas, parseFloat(value), true);
+      if (key === "depth" && isFinite(parseFloat(value))) state.depth = nearest(grid.depths, parseFloat(value), false);
+      if (key === "norm" && grid.norms.indexOf(value) >= 0) state.norm = value;
+      if (key === "skip" && grid.skips.indexOf(value) >= 0) state.skip = value;
+    });
+    return state;
+  }
+
+  function fragment(grid, state) {
+    return "#act=" + state.act + "&sigma=" + fmt(grid.sigmas[state.sigma], 4) + "&depth=" + grid.depths[state.depth] +
+      "&norm=" + state.norm + "&skip=" + state.skip;
+  }
+
+  // ------------------------------------------------------------------ charts
+
+  function frame(container, title, width, height) {
+    container.textContent = "";
+    var svg = el("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, role: "img" }, container);
+    el("title", {}, svg).textContent = title;
+    return svg;
+  }
+
+  function logTicks(lo, hi) {
+    var span = hi - lo, step = span > 40 ? 10 : span > 16 ? 5 : span > 8 ? 2 : 1, ticks = [];
+    if (span < 2.5) {  // less than a few decades: 1, 2, 5 times each power of ten
+      for (var k = Math.floor(lo); k <= Math.ceil(hi); k++) {
+        [0, Math.log10(2), Math.log10(5)].forEach(function (d) { if (k + d >= lo && k + d <= hi) ticks.push(k + d); });
+      }
+      return ticks;
+    }
+    for (var t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) ticks.push(t);
+    return ticks;
+  }
+
+  // series: [{values: [log10…], layers: […], cls, label, band: {lo: [], hi: []}}]
+  function lineChart(container, opts) {
+    var width = Math.max(280, container.clientWidth || 600), height = opts.height || 230;
+    var m = { left: 52, right: 10, top: 40, bottom: 36 };
+    var svg = frame(container, opts.title, width, height);
+    svg.setAttribute("aria-label", opts.aria);
+    var lo = Infinity, hi = -Infinity, xmax = opts.depth;
+    opts.series.forEach(function (s) {
+      s.values.concat(s.band ? s.band.lo.concat(s.band.hi) : []).forEach(function (v) {
+        lo = Math.min(lo, v); hi = Math.max(hi, v);
+      });
+    });
+    (opts.refs || []).forEach(function (r) { lo = Math.min(lo, r); hi = Math.max(hi, r); });
+    if (hi - lo < 1) { var mid = (hi + lo) / 2; lo = mid - 0.5; hi = mid + 0.5; }
+    var pad = (hi - lo) * 0.06; lo -= pad; hi += pad;
+    var X = function (l) { return m.left + (l - 1) / Math.max(1, xmax - 1) * (width - m.left - m.right); };
+    var Y = function (v) { return m.top + (hi - v) / (hi - lo) * (height - m.top - m.bottom); };
+    var axes = el("g", { class: "bx-axes" }, svg);
+    logTicks(lo, hi).forEach(function (t) {
+      el("line", { x1: m.left, x2: width - m.right, y1: Y(t), y2: Y(t), class: "bx-grid" }, axes);
+      el("text", { x: m.left - 6, y: Y(t) + 4, "text-anchor": "end" }, axes).textContent = sci(t);
+    });
+    var xticks = [1].concat([0.25, 0.5, 0.75, 1].map(function (f) { return Math.round(f * xmax); }))
+      .filter(function (v, i, a) { return a.indexOf(v) === i; });
+    xticks.forEach(function (t) {
+      el("text", { x: X(t), y: height - m.bottom + 16, "text-anchor": "middle" }, axes).textContent = t;
+    });
+    el("text", { x: (m.left + width - m.right) / 2, y: height - 4, "text-anchor": "middle" }, axes).textContent = "layer l (input → output)";
+    el("text", { x: m.left, y: 14, class: "bx-title" }, axes).textContent = opts.title;
+    (opts.refs || []).forEach(function (r) {
+      el("line", { x1: m.left, x2: width - m.right, y1: Y(r), y2: Y(r), class: "bx-ref" }, svg);
+    });
+    opts.series.forEach(function (s) {
+      if (s.band) {
+        var top = s.layers.map(function (l, i) { return X(l) + "," + Y(s.band.hi[i]); });
+        var bottom = s.layers.map(function (l, i) { return X(l) + "," + Y(s.band.lo[i]); }).reverse();
+        el("path", { d: "M" + top.concat(bottom).join("L") + "Z", class: "bx-band " + s.cls }, svg);
+      }
+      var d = s.layers.map(function (l, i) { return (i ? "L" : "M") + X(l).toFixed(1) + "," + Y(s.values[i]).toFixed(1); }).join("");
+      el("path", { d: d, class: "bx-line " + s.cls, "data-series": s.name, "data-values": s.values.join(","), "data-layers": s.layers.join(",") }, svg);
+    });
+    var legend = el("g", { class: "bx-legend" }, svg), x = m.left;
+    opts.series.forEach(function (s) {
+      el("line", { x1: x, x2: x + 16, y1: 26, y2: 26, class: "bx-line " + s.cls }, legend);
+      var t = el("text", { x: x + 20, y: 30 }, legend);
+      t.textContent = s.label;
+      x += 20 + (t.getComputedTextLength ? t.getComputedTextLength() : s.label.length * 6) + 16;
+    });
+  }
+
+  function cellColour(v) {
+    var t = Math.max(-1, Math.min(1, v / MAP_LIMIT)), a = Math.abs(t);
+    var end = t < 0 ? [33, 102, 172] : [178, 24, 43];
+    var mid = [247, 247, 247];
+    return "rgb(" + mid.map(function (c, i) { return Math.round(c + (end[i] - c) * a); }).join(",") + ")";
+  }
+
+  function marker(shape, x, y, r, parent, attrs) {
+    var d = {
+      circle: "M" + (x - r) + "," + y + "a" + r + "," + r + " 0 1,0 " + 2 * r + ",0a" + r + "," + r + " 0 1,0 " + -2 * r + ",0",
+      square: "M" + (x - r) + "," + (y - r) + "h" + 2 * r + "v" + 2 * r + "h" + -2 * r + "Z",
+      triangle: "M" + x + "," + (y - r * 1.2) + "L" + (x + r * 1.1) + "," + (y + r * 0.8) + "L" + (x - r * 1.1) + "," + (y + r * 0.8) + "Z",
+      diamond: "M" + x + "," + (y - r * 1.3) + "L" + (x + r) + "," + y + "L" + x + "," + (y + r * 1.3) + "L" + (x - r) + "," + y + "Z"
+    }[shape];
+    attrs.d = d;
+    return el("path", attrs, parent);
+  }
+
+  function heatMap(container, grid, state, set) {
+    var width = Math.max(280, container.clientWidth || 600), n = grid.sigmas.length, rows = grid.depths.length;
+    var m = { left: 44, right: 8, top: 52, bottom: 40 }, cell = (width - m.left - m.right) / n, rowH = 30;
+    var height = m.top + rows * rowH + m.bottom;
+    var setting = LABELS[state.act] + ", normalisation " + NORMS[state.norm] + ", skips " + state.skip;
+    var title = "Order and chaos: log₁₀ first/last ‖∂L/∂h‖";
+    var svg = frame(container, title + " (" + setting + ")", width, height);
+    svg.setAttribute("aria-label", title + " (" + setting + "). Columns are the weight scales, rows the depths; click a cell to show it.");
+    el("text", { x: m.left, y: 14, class: "bx-title" }, svg).textContent = title;
+    el("text", { x: m.left, y: 29 }, svg).textContent = setting;
+    var X = function (i) { return m.left + i * cell; };
+    var logX = function (s) {  // position of any σ between the cells' centres, linear in log σ
+      var i = 0;
+      while (i < n - 2 && grid.sigmas[i + 1] < s) i++;
+      var a = Math.log(grid.sigmas[i]), b = Math.log(grid.sigmas[i + 1]), t = (Math.log(s) - a) / (b - a);
+      return X(i + 0.5 + t);
+    };
+    var Yrow = function (r) { return m.top + (rows - 1 - r) * rowH; };  // deepest at the top
+    grid.depths.forEach(function (depth, r) {
+      var summary = grid.summary[state.act + "/" + state.norm + "/" + state.skip + "/" + depth];
+      grid.sigmas.forEach(function (s, i) {
+        var v = summary.first_last[i];
+        var rect = el("rect", {
+          x: X(i), y: Yrow(r), width: cell + 0.5, height: rowH + 0.5, fill: cellColour(v),
+          class: "bx-cell", "data-sigma": i, "data-depth": r, "data-value": v
+        }, svg);
+        el("title", {}, rect).textContent = "σw = " + fmt(s, 3) + ", depth " + depth + ": first/last = " + sci(v);
+        rect.addEventListener("click", function () { set({ sigma: i, depth: r }); });
+      });
+      el("text", { x: m.left - 6, y: Yrow(r) + rowH / 2 + 4, "text-anchor": "end" }, svg).textContent = depth;
+    });
+    ["bx-current", "bx-current-inner"].forEach(function (cls) {  // dark and light ring: visible on any cell
+      el("rect", { x: X(state.sigma) + 2, y: Yrow(state.depth) + 2, width: cell - 4, height: rowH - 4, class: cls }, svg);
+    });
+    if (state.norm === "none" && state.skip === "none") {
+      var critical = grid.theory[state.act].critical, points = [];
+      critical.forEach(function (c, r) {
+        if (c !== null && c >= grid.sigmas[0] && c <= grid.sigmas[n - 1]) points.push(logX(c) + "," + (Yrow(r) + rowH / 2));
+      });
+      if (points.length) el("polyline", { points: points.join(" "), class: "bx-critical" }, svg);
+    }
+    Object.keys(PRESETS).forEach(function (name) {
+      var s = grid.presets[name], i = nearest(grid.sigmas, s, true);
+      var xi = grid.summary[state.act + "/none/none/" + grid.depths[rows - 1]].xi[i];
+      var p = marker(PRESETS[name][2], logX(s), m.top - 9, 5, svg, { class: "bx-preset", "data-preset": name });
+      el("title", {}, p).textContent = PRESETS[name][0] + " (σw = " + fmt(s, 3) + "): depth scale ξ = " + xiText(xi);
+      p.addEventListener("click", function () { set({ sigma: i }); });
+    });
+    [0.25, 0.5, 1, 2, 4].forEach(function (t) {
+      if (t < grid.sigmas[0] || t > grid.sigmas[n - 1]) return;
+      el("text", { x: logX(t), y: m.top + rows * rowH + 15, "text-anchor": "middle" }, svg).textContent = t;
+    });
+    el("text", { x: (m.left + width - m.right) / 2, y: height - 6, "text-anchor": "middle" }, svg).textContent = "weight scale σw (rows: depth)";
+  }
+
+  function xiText(xi) {
+    return xi > 300 ? "over 300 layers (level over the 100 measured)" : fmt(xi, 2) + " layers per e-fold of ‖∂L/∂h‖²";
+  }
+
+  // ------------------------------------------------------------------ verdict
+
+  function verdict(grid, state, summary) {
+    var i = state.sigma, flags = summary.flags[i] ? summary.flags[i].split("+") : [], t = grid.thresholds;
+    var trend = summary.trend[i], forward = summary.forward[i];
+    var numbers = "the gradient-to-weight ratio changes by " + signed(trend) + " decades from the output end to the input end, " +
+      "the spread of the layer outputs by " + signed(forward) + " from the first layer to the last";
+    if (!flags.length) {
+      return "Healthy: the diagnosis tool raises no flag — " + numbers + " (both within ±" + t.decades +
+        "), and no layer is saturated or dead.";
+    }
+    var words = flags.map(function (f) { return FLAGS[f]; });
+    var head = words[0].charAt(0).toUpperCase() + words[0].slice(1) + (words.length > 1 ? " and " + words.slice(1).join(" and ") : "");
+    var extra = [];
+    if (flags.indexOf("saturated") >= 0) extra.push(Math.round(summary.saturated[i] * 100) + " % of one layer's outputs are saturated (flag above " + Math.round(t.saturated * 100) + " %)");
+    if (flags.indexOf("dead") >= 0) extra.push(Math.round(summary.dead[i] * 100) + " % of one layer's units are dead (flag above " + Math.round(t.dead * 100) + " %)");
+    return head + ": " + numbers + " (the tool flags beyond ±" + t.decades + " decades)" + (extra.length ? "; " + extra.join("; ") : "") + ".";
+  }
+
+  // ------------------------------------------------------------------ controls
+
+  function build(root, grid) {
+    root.textContent = "";
+    var state = readFragment(grid);
+    var form = html("form", { class: "bx-controls", "aria-label": "Network settings" }, root);
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+
+    var actBox = html("div", { class: "bx-field" }, form);
+    html("label", { for: "bx-act" }, actBox, "Activation");
+    var act = html("select", { id: "bx-act" }, actBox);
+    grid.activations.forEach(function (a) { html("option", { value: a }, act, LABELS[a]); });
+    act.addEventListener("change", function () { set({ act: act.value }); });
+
+    var sigmaBox = html("div", { class: "bx-field bx-sigma" }, form);
+    var sigmaLabel = html("label", { for: "bx-sigma" }, sigmaBox, "Weight scale σ");
+    html("sub", {}, sigmaLabel, "w");
+    sigmaLabel.appendChild(document.createTextNode(" "));
+    var sigmaOut = html("output", { for: "bx-sigma", id: "bx-sigma-value" }, sigmaLabel);
+    var sigma = html("input", { id: "bx-sigma", type: "range", min: 0, max: grid.sigmas.length - 1, step: 1 }, sigmaBox);
+    sigma.addEventListener("input", function () { set({ sigma: +sigma.value }); });
+    var presets = html("div", { class: "bx-presets", role: "group", "aria-label": "Library presets" }, sigmaBox);
+    var presetButtons = {};
+    Object.keys(PRESETS).forEach(function (name) {
+      var b = html("button", { type: "button", class: "bx-button", "data-preset": name, "aria-pressed": "false",
+        title: PRESETS[name][1] + ": σw = " + fmt(grid.presets[name], 3) }, presets, PRESETS[name][0]);
+      b.addEventListener("click", function () { set({ sigma: nearest(grid.sigmas, grid.presets[name], true) }); });
+      presetButtons[name] = b;
+    });
+
+    var depthBox = html("div", { class: "bx-field" }, form);
+    var depthLabel = html("label", { for: "bx-depth" }, depthBox, "Depth L ");
+    var depthOut = html("output", { for: "bx-depth", id: "bx-depth-value" }, depthLabel);
+    var depth = html("input", { id: "bx-depth", type: "range", min: 0, max: grid.depths.length - 1, step: 1 }, depthBox);
+    depth.addEventListener("input", function () { set({ depth: +depth.value }); });
+
+    function radios(name, legend, options) {
+      var box = html("fieldset", { class: "bx-field bx-radios" }, form);
+      html("legend", {}, box, legend);
+      var inputs = {};
+      Object.keys(options).forEach(function (value) {
+        var label = html("label", {}, box);
+        var input = html("input", { type: "radio", name: "bx-" + name, value: value }, label);
+        label.appendChild(document.createTextNode(" " + options[value]));
+        input.addEventListener("change", function () { var p = {}; p[name] = value; set(p); });
+        inputs[value] = input;
+      });
+      return inputs;
+    }
+    var norm = radios("norm", "Normalisation", NORMS);
+    var skip = radios("skip", "Skip connections", SKIPS);
+
+    var verdictBox = html("p", { class: "bx-verdict", "aria-live": "polite" }, root);
+    var facts = html("p", { class: "bx-facts" }, root);
+    var charts = html("div", { class: "bx-charts" }, root);
+    var gradChart = html("div", { class: "bx-chart", id: "bx-gradients" }, charts);
+    var factorChart = html("div", { class: "bx-chart", id: "bx-factor" }, charts);
+    var forwardChart = html("div", { class: "bx-chart", id: "bx-forward" }, charts);
+    var mapChart = html("div", { class: "bx-chart", id: "bx-map" }, charts);
+    var mapNote = html("p", { class: "bx-note" }, root);
+
+    function set(change) {
+      Object.keys(change).forEach(function (k) { state[k] = change[k]; });
+      draw();
+      var target = fragment(grid, state);
+      if (window.location.hash !== target) history.replaceState(history.state, "", target);
+    }
+
+    function draw() {
+      var depthValue = grid.depths[state.depth], s = grid.sigmas[state.sigma];
+      var key = state.act + "/" + state.norm + "/" + state.skip + "/" + depthValue;
+      var rec = grid.profiles[key], summary = grid.summary[key], layers = grid.layers[String(depthValue)];
+      remembered[window.location.pathname] = Object.assign({}, state);
+      root.setAttribute("data-key", key);
+      root.setAttribute("data-sigma-index", state.sigma);
+      act.value = state.act;
+      sigma.value = state.sigma;
+      depth.value = state.depth;
+      norm[state.norm].checked = true;
+      skip[state.skip].checked = true;
+      var named = Object.keys(PRESETS).filter(function (p) { return nearest(grid.sigmas, grid.presets[p], true) === state.sigma; });
+      sigmaOut.textContent = "= " + fmt(s, 3) + (named.length ? " (" + named.map(function (p) { return PRESETS[p][0]; }).join(", ") + ")" : "");
+      sigma.setAttribute("aria-valuetext", "σw = " + fmt(s, 3));
+      depthOut.textContent = "= " + depthValue + " layers";
+      depth.setAttribute("aria-valuetext", depthValue + " layers");
+      Object.keys(presetButtons).forEach(function (p) { presetButtons[p].setAttribute("aria-pressed", String(named.indexOf(p) >= 0)); });
+
+      var h = profile(rec.h, state.sigma), lo = profile(rec.hlo, state.sigma, true), hi = profile(rec.hhi, state.sigma, true);
+      lineChart(gradChart, {
+        title: "Gradient norms per layer", depth: depthValue,
+        aria: "Gradient norms per layer on a log axis: ‖∂L/∂hₗ‖ from " + sci(h[0]) + " at layer 1 to " + sci(h[h.length - 1]) +
+          " at layer " + depthValue + "; ‖∂L/∂Wₗ‖ alongside.",
+        series: [
+          { name: "grad_h", cls: "bx-s1", label: "‖∂L/∂hₗ‖", layers: layers, values: h,
+            band: { lo: h.map(function (v, i) { return v - lo[i]; }), hi: h.map(function (v, i) { return v + hi[i]; }) } },
+          { name: "grad_w", cls: "bx-s2", label: "‖∂L/∂Wₗ‖", layers: layers, values: profile(rec.w, state.sigma) }
+        ]
+      });
+      var f = profile(rec.f, state.sigma), factorSeries = [
+        { name: "factor", cls: "bx-s1", label: "measured", layers: layers.slice(1), values: f }
+      ];
+      if (rec.c) factorSeries.push({ name: "chi", cls: "bx-s3", label: "mean-field χₗ", layers: layers.slice(1), values: profile(rec.c, state.sigma) });
+      lineChart(factorChart, {
+        title: "Factor per layer ‖∂L/∂hₗ₋₁‖² / ‖∂L/∂hₗ‖²", depth: depthValue, refs: [0], series: factorSeries,
+        aria: "Measured factor per layer on a log axis" + (rec.c ? ", with the mean-field χ of each layer" : "") + "; a factor of 1 is level."
+      });
+      var a = profile(rec.a, state.sigma);
+      lineChart(forwardChart, {
+        title: "Forward: spread (std) of the activations hₗ", depth: depthValue,
+        aria: "Spread of the activations per layer on a log axis, from " + sci(a[0]) + " at layer 1 to " + sci(a[a.length - 1]) + ".",
+        series: [{ name: "spread", cls: "bx-s4", label: "std(hₗ)", layers: layers, values: a }]
+      });
+      heatMap(mapChart, grid, state, set);
+
+      var v = verdict(grid, state, summary), colon = v.indexOf(":");
+      verdictBox.textContent = "";
+      html("strong", {}, verdictBox, v.slice(0, colon + 1));
+      verdictBox.appendChild(document.createTextNode(v.slice(colon + 1)));
+      var facts_ = "Over " + depthValue + " layers the gradient's first/last ratio is " + sci(summary.first_last[state.sigma]) +
+        " (median of " + grid.draws + " networks; range " + sci(summary.first_last_lo[state.sigma]) + " to " +
+        sci(summary.first_last_hi[state.sigma]) + "); mean measured factor per layer " + fmt(summary.chi_measured[state.sigma], 3);
+      if (summary.chi_network) facts_ += ", mean-field χ of the same layers " + fmt(summary.chi_network[state.sigma], 3);
+      facts.textContent = facts_ + ".";
+      var deep = grid.summary[state.act + "/none/none/" + grid.depths[grid.depths.length - 1]];
+      mapNote.textContent = "Depth scale ξ of " + LABELS[state.act] + " without normalisation or skips, measured over " +
+        grid.depths[grid.depths.length - 1] + " layers: " + Object.keys(PRESETS).map(function (p) {
+          return PRESETS[p][0] + " " + xiText(deep.xi[nearest(grid.sigmas, grid.presets[p], true)]).replace(" per e-fold of ‖∂L/∂h‖²", "");
+        }).join("; ") + ". Markers above the map are the presets; the dashed line is the mean-field critical σw (no normalisation, no skips).";
+    }
+
+    window.addEventListener("hashchange", function () {
+      // Only a fragment with settings changes the view: a jump to a heading keeps it.
+      if (!document.body.contains(root) || !SETTINGS.test(window.location.hash)) return;
+      var next = readFragment(grid);
+      state = next;
+      draw();
+    });
+    var width = root.clientWidth;
+    window.addEventListener("resize", function () {
+      if (document.body.contains(root) && root.clientWidth !== width) { width = root.clientWidth; draw(); }
+    });
+    draw();
+    root.setAttribute("data-ready", "true");
+  }
+
+  function init() {
+    var root = document.getElementById("book-explorer");
+    if (!root || root.getAttribute("data-started")) return;
+    root.setAttribute("data-started", "true");
+    var link = root.querySelector("a.bx-data");
+    var url = link.href;
+    loads[url] = loads[url] || fetch(url).then(function (response) {
+      if (!response.ok) throw new Error(response.status + " " + response.statusText);
+      return response.json();
+    });
+    loads[url].then(function (record) { build(root, record.results); }, function (error) {
+      delete loads[url];
+      var p = root.querySelector(".bx-loading");
+      if (p) p.textContent = "The measured grid could not be loaded (" + error.message + "); the static map below shows the same data.";
+    });
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(init);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,178 @@
+"""Tests for snippets/explore/explorer_grid.py."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from book.testing import assert_claim, claim_cases, measured
+from snippets.explore import explorer_grid as snippet
+from snippets.gradient_flow import GradientFlowRecorder
+
+
+@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
+def test_claim(claim, seed):
+    assert_claim(snippet, claim, seed)
+
+
+def test_presets_are_the_weight_scales_pytorch_draws():
+    torch.manual_seed(0)
+    n = 1000
+    layer = nn.Linear(n, n)
+    drawn = {
+        "default": layer.weight.detach(),
+        "xavier": nn.init.xavier_normal_(torch.empty(n, n)),
+        "he": nn.init.kaiming_normal_(torch.empty(n, n)),
+        "tanh_gain": nn.init.xavier_normal_(
+            torch.empty(n, n), gain=nn.init.calculate_gain("tanh")
+        ),
+    }
+    for name, weight in drawn.items():
+        assert float(weight.std()) * math.sqrt(n) == pytest.approx(
+            snippet.PRESETS[name], rel=0.01
+        ), name
+    assert snippet.PRESETS["default"] == pytest.approx(1 / math.sqrt(3))
+    assert all(
+        any(abs(s - v) < 1e-12 for s in snippet.SIGMAS)
+        for v in snippet.PRESETS.values()
+    )
+
+
+@pytest.mark.parametrize("activation", list(snippet.ACTIVATIONS))
+def test_closed_form_derivatives_match_autograd(activation):
+    u = torch.linspace(-6, 6, 1001, dtype=torch.float64).requires_grad_()
+    y = snippet.ACTIVATIONS[activation](u)
+    (expected,) = torch.autograd.grad(y.sum(), u)
+    got = snippet.DERIVATIVES[activation](u.detach(), y.detach())
+    torch.testing.assert_close(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_batched_normalisation_is_pytorchs_modules_per_network():
+    z = (
+        torch.randn(5, 16, 8, dtype=torch.float64)
+        * torch.tensor([0.1, 1, 3, 10, 100.0]).double()[:, None, None]
+    )
+    batch = nn.BatchNorm1d(8, affine=False).double().train()
+    layer = nn.LayerNorm(8, elementwise_affine=False).double()
+    for k in range(5):
+        torch.testing.assert_close(snippet.normalise(z, "batch")[k], batch(z[k]))
+        torch.testing.assert_close(snippet.normalise(z, "layer")[k], layer(z[k]))
+
+
+def test_pack_round_trips_to_a_hundredth_of_a_decade():
+    values = [[-59.8312, -59.2, -12.004, 0.0, 3.14159], [1.0, 1.005, 0.99]]
+    text = ";".join(snippet.pack(v) for v in values)
+    for got, want in zip(snippet.unpack(text), values):
+        assert got == pytest.approx(want, abs=0.0051)
+
+
+class Block(nn.Module):
+    """One block of the grid's networks as ordinary modules, for the diagnosis tool."""
+
+    def __init__(self, weight, activation, norm, keep, branch):
+        super().__init__()
+        self.linear = nn.Linear(*weight.shape, bias=False).double()
+        with torch.no_grad():
+            self.linear.weight.copy_(weight.T)  # the grid computes z = h W
+        width = weight.shape[0]
+        self.norm = (
+            {
+                "batch": nn.BatchNorm1d(width, affine=False),
+                "layer": nn.LayerNorm(width, elementwise_affine=False),
+            }
+            .get(norm, nn.Identity())
+            .double()
+        )
+        self.act = {
+            "tanh": nn.Tanh(),
+            "sigmoid": nn.Sigmoid(),
+            "relu": nn.ReLU(),
+            "gelu": nn.GELU(),
+        }[activation]
+        self.keep, self.branch = keep, branch
+
+    def forward(self, h):
+        return self.keep * h + self.branch * self.act(self.norm(self.linear(h)))
+
+
+CASES = [
+    ("relu", "none", "none", 0.5773502691896258, 25),  # forward collapse, level ratio
+    ("relu", "none", "none", math.sqrt(2), 25),  # healthy
+    ("tanh", "none", "none", 3.0, 25),  # exploding and saturated
+    ("sigmoid", "none", "none", 1.0, 25),  # vanishing
+    ("relu", "batch", "none", 1.0, 25),  # BatchNorm without skips
+    ("gelu", "layer", "scaled", 2.0, 25),
+]
+
+
+@pytest.mark.parametrize("activation, norm, skip, sigma, depth", CASES)
+def test_verdict_is_the_diagnosis_tools_on_the_same_network(
+    activation, norm, skip, sigma, depth
+):
+    torch.set_default_dtype(torch.float64)
+    try:
+        rng = torch.Generator().manual_seed(7)
+        width, batch = 32, 16
+        weights = torch.randn(1, depth, width, width, generator=rng) / math.sqrt(width)
+        inputs, readout = torch.randn(1, batch, width, generator=rng), torch.randn(
+            1, batch, width, generator=rng
+        )
+        grid = snippet.run(
+            activation, norm, [depth], weights, inputs, readout, (sigma,), skips=(skip,)
+        )[depth]
+        _, stats = snippet.summarise(
+            {
+                k: v.expand(-1, len(snippet.SKIPS), -1, -1) if k != "chi" else v
+                for k, v in grid.items()
+            },
+            10,
+        )[skip]
+
+        keep, branch = (
+            (0.0, 1.0)
+            if skip == "none"
+            else (1.0, 1 / math.sqrt(depth) if skip == "scaled" else 1.0)
+        )
+        model = nn.Sequential(
+            *[
+                Block(sigma * weights[0, l], activation, norm, keep, branch)
+                for l in range(depth)
+            ]
+        )
+        recorder = GradientFlowRecorder(model)
+        (model(inputs[0]) * readout[0]).sum().backward()
+        recorder.record()
+        diagnosis = recorder.diagnose()
+    finally:
+        torch.set_default_dtype(torch.float32)
+    trends = diagnosis["trends"]
+    assert stats["trend"][0] == pytest.approx(
+        trends["gradient-to-weight ratio"]["trend_decades"], abs=0.01
+    )
+    assert stats["forward"][0] == pytest.approx(
+        trends["layer output std"]["trend_decades"], abs=0.01
+    )
+    assert set(filter(None, stats["flags"][0].split("+"))) == {
+        flag.kind for flag in diagnosis["flags"]
+    }
+
+
+def test_published_grid_is_complete_and_small():
+    import gzip
+    import json
+
+    results = measured(snippet.__name__, 0)
+    expected = results["grid_size"] // len(results["sigmas"])
+    assert len(results["profiles"]) == len(results["summary"]) == expected
+    for key, record in results["profiles"].items():
+        depth = int(key.rsplit("/", 1)[1])
+        layers = len(results["layers"][str(depth)])
+        for name, text in record.items():
+            profiles = snippet.unpack(text)
+            assert len(profiles) == len(results["sigmas"]), (key, name)
+            assert {len(p) for p in profiles} == {
+                layers - 1 if name in ("f", "c") else layers
+            }, (key, name)
+    text = json.dumps(results, indent=1, sort_keys=True)
+    assert len(gzip.compress(text.encode())) < 280_000
