@@ -79,7 +79,7 @@ def plot(results: dict) -> dict:
     from matplotlib.ticker import FuncFormatter, LogLocator
 
     plain = FuncFormatter(lambda v, _: f"1e{round(np.log10(v)):d}")  # "1e-6": cheaper glyphs than 10⁻⁶
-    cases = list(results["cases"].values())
+    cases = [results["cases"][name] for name in CASES]  # the atlas's order, whatever the JSON's
     figures = {}
     for half, chosen in (("causes", cases[:8]), ("remedies", cases[8:16]), ("beyond", cases[16:])):
         rows = 2 if len(chosen) > 4 else 1

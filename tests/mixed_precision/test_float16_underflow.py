@@ -13,9 +13,9 @@ def test_claim(claim, seed):
 
 def test_format_limits_are_the_ieee_values():
     results = measured(snippet.__name__, 0)
-    assert results["float16_smallest_normal"] == 2.0 ** -14
-    assert results["float16_smallest_subnormal"] == 2.0 ** -24
-    assert results["bfloat16_smallest_normal"] == 2.0 ** -126
+    assert results["float16_smallest_normal"] == 2.0**-14
+    assert results["float16_smallest_subnormal"] == 2.0**-24
+    assert results["bfloat16_smallest_normal"] == 2.0**-126
 
 
 def test_half_of_the_smallest_subnormal_rounds_to_zero():

@@ -20,8 +20,8 @@ def test_scaling_only_helps_up_to_overflow():
 def test_scale_never_exceeds_float16_range_for_long():
     # The scaler only keeps a scale after a good step: the peak is below 2**30.
     results = measured(snippet.__name__, 0)
-    assert results["largest_scale"] <= 2.0 ** 30
-    assert results["runs"]["scaled"]["scale"][0] == 2.0 ** 16
+    assert results["largest_scale"] <= 2.0**30
+    assert results["runs"]["scaled"]["scale"][0] == 2.0**16
 
 
 def test_without_scaling_the_first_layer_never_gets_a_gradient():

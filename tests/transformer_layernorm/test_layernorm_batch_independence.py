@@ -17,7 +17,9 @@ def test_layernorm_gradient_of_one_example_ignores_the_others():
     model = snippet.plain_net(5, 16, "layer", seed=0)
     x = torch.randn(8, 16, requires_grad=True)
     model(x)[0].sum().backward()
-    assert torch.count_nonzero(x.grad[1:]) == 0  # example 0's output depends on x[0] only
+    assert (
+        torch.count_nonzero(x.grad[1:]) == 0
+    )  # example 0's output depends on x[0] only
 
 
 def test_batchnorm_gradient_of_one_example_reaches_the_others():

@@ -32,7 +32,9 @@ def test_layer_norm_matches_torch():
 
     h = torch.randn(2, 3, 4, 8)
     expected = torch.nn.functional.layer_norm(h, (8,), eps=1e-5)
-    assert torch.allclose(layer_norm(h, torch.ones(8), torch.zeros(8)), expected, atol=1e-5)
+    assert torch.allclose(
+        layer_norm(h, torch.ones(8), torch.zeros(8)), expected, atol=1e-5
+    )
 
 
 def test_preln_last_layer_shrinks_with_depth():
