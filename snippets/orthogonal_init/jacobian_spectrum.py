@@ -233,10 +233,10 @@ def plot(results: dict) -> dict:
 
 
 # Measured over seeds 0–19 (four networks per case, width 32): orthogonal linear
-# max |σ − 1| at depth 200 3.1e-15…5.1e-15; Gaussian linear log10(largest/median σ) 2.10…2.30 at
-# depth 10 and 8.31…9.02 at depth 50; its growth per layer 0.146…0.176 decades against
-# 0.158 (relative error 0.001…0.115); orthogonal tanh at depth 200 0.41…0.56; Gaussian
-# linear log10 mean σ² at depth 10 −0.12…0.07.
+# max |σ − 1| at depth 200 3.1e-15…5.1e-15; Gaussian linear log10(largest/median σ)
+# 2.10…2.30 at depth 10 and 8.31…9.02 at depth 50; its growth per layer 0.146…0.176
+# decades against 0.158 (relative error 0.001…0.115); orthogonal tanh at depth 200
+# 0.41…0.56; Gaussian linear log10 mean σ² at depth 10 −0.12…0.07.
 CLAIMS = (
     Claim(
         "orthogonal_linear_is_isometric",
