@@ -98,7 +98,8 @@ def plot(results: dict) -> dict:
             ax.yaxis.set_major_formatter(plain)
             ax.minorticks_off()  # keeps the SVG small
             last = len(profile) - 1
-            ax.set_xticks([0, 10, 20, 30] if case["recurrent"] else [0, last // 2, last])
+            ax.set_xticks([0, 10, 20, 30] if case["recurrent"] else [0, 20, 40] if last == 39
+                          else [0, last // 2, last])
             ax.set_xlabel("time step" if case["recurrent"] else "weight matrix" if "Transformer" in case["title"]
                           else "layer", fontsize=7)
             ax.tick_params(labelsize=6)

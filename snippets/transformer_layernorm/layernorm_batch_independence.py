@@ -123,7 +123,7 @@ def plot(results: dict) -> dict:
     alt = (
         "Log-scale weight-gradient norms per layer relative to the last layer, for "
         "a plain 30-layer network with BatchNorm, with LayerNorm and without "
-        "normalisation. The BatchNorm line rises by several decades toward the "
+        "normalisation. The BatchNorm line rises by over two decades toward the "
         "input; the LayerNorm and unnormalised lines stay level near one."
     )
     fig2, ax2 = new_figure(width=6.2, height=3.1)

@@ -143,10 +143,10 @@ def plot(results: dict) -> dict:
     alt = (
         "Three log-scale panels, for Transformer encoders of 6, 12 and 24 layers, "
         "of the gradient norm of each layer's second feed-forward weight matrix at "
-        "initialisation. Post-LN rises toward the output layer, more clearly at 12 "
-        "and 24 layers. Pre-LN is largest at the first layer and falls slowly "
-        "toward the output. DeepNorm is flat and about ten times smaller, because "
-        "its branch weights are scaled down."
+        "initialisation. Post-LN is roughly level, at most tilting slightly up toward "
+        "the output, and lies well above pre-LN at the last layers. Pre-LN is largest "
+        "at the first layer and falls slowly toward the output. DeepNorm is flat and "
+        "about ten times smaller, because its branch weights are scaled down."
     )
     fig2, ax2 = new_figure(width=5.6, height=3.2)
     depth = max(results["depths"])
