@@ -177,13 +177,13 @@ def plot(results: dict) -> dict:
     fig.legend(loc="outside lower center", ncols=4, fontsize=9)
     axes[0].set_ylabel(r"singular value of $J$")
     alt = (
-        "Three log-scale panels, at depths 10, 50 and 200, of the 32 singular values of "
-        "the input-output Jacobian sorted from largest to smallest. For orthogonal "
+        "Three log-scale panels, at depths 10, 50 and 200, of the 32 singular values of"
+        " the input-output Jacobian sorted from largest to smallest. For orthogonal "
         "weights the linear network's singular values are a flat line at one; the tanh "
         "network's stay within a factor of a few of each other, at a level that falls "
-        "slowly with depth, to about 0.15 at depth 200. For Gaussian weights of the same "
-        "scale they fall across many decades, more steeply with depth, and most drop "
-        "below one millionth at depths 50 and 200."
+        "slowly with depth, to about 0.15 at depth 200. For Gaussian weights of the "
+        "same scale they fall across many decades, more steeply with depth, and most "
+        "drop below one millionth at depths 50 and 200."
     )
     depths = results["depths"]
     fig2, (left, right) = new_figure(ncols=2, width=7.2, height=3.1)
@@ -220,11 +220,11 @@ def plot(results: dict) -> dict:
     alt2 = (
         "Two panels against depth from 10 to 200 on a log axis. Left: the share of "
         "singular values within a factor of two of the largest is one for orthogonal "
-        "linear networks and about a third for orthogonal tanh networks at every depth, "
-        "while for Gaussian weights it is below a tenth and falls with depth. Right: the "
-        "mean squared singular value stays of order one for both linear initialisations, "
-        "the critical line, with larger swings for the Gaussian one; for both tanh "
-        "networks it falls with depth, faster for Gaussian weights."
+        "linear networks and about a third for orthogonal tanh networks at every depth,"
+        " while for Gaussian weights it is below a tenth and falls with depth. Right: "
+        "the mean squared singular value stays of order one for both linear "
+        "initialisations, the critical line, with larger swings for the Gaussian one; "
+        "for both tanh networks it falls with depth, faster for Gaussian weights."
     )
     return {"spectra": (fig, alt), "isometry": (fig2, alt2)}
 
