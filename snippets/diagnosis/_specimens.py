@@ -65,6 +65,26 @@ class Recurrent(nn.Module):
 
     def forward(self, x):
         return self.rnn(x)[0][:, -1]
+
+
+class PostLNTransformer(nn.Module):
+    """``layers`` of PyTorch's own post-LN encoder layer (``norm_first=False``), built one by one.
+
+    (``nn.TransformerEncoder`` would deep-copy one layer, giving every layer the same weights.)
+    """
+
+    def __init__(self, layers: int, width: int, seed: int):
+        super().__init__()
+        torch.manual_seed(seed)  # PyTorch's default initialisation of each layer
+        self.layers = nn.ModuleList(
+            nn.TransformerEncoderLayer(width, nhead=4, dim_feedforward=4 * width, dropout=0.0,
+                                       batch_first=True, norm_first=False)
+            for _ in range(layers))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
 # --8<-- [end:models]
 
 
@@ -92,12 +112,16 @@ def feedforward(kind: str, depth: int, width: int, seed: int) -> nn.Module:
 
 # --8<-- [start:diagnose]
 def diagnose_once(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, watch_time: bool = False,
-                  clip: float | None = None) -> dict:
-    """One forward/backward pass under a recorder; returns its diagnosis and profiles."""
+                  clip: float | None = None, half: bool = False) -> dict:
+    """One forward/backward pass under a recorder; returns its diagnosis and profiles.
+
+    ``half``: run the forward and backward pass in float16 (``torch.autocast``).
+    """
     recorder = GradientFlowRecorder(model)
     if watch_time:  # the gradient reaching each time step of the input sequence
         inputs = recorder.watch(inputs.clone().requires_grad_(True), "input sequence", along=1)
-    loss = nn.functional.mse_loss(model(inputs), targets)
+    with torch.autocast("cpu", dtype=torch.float16, enabled=half):
+        loss = nn.functional.mse_loss(model(inputs).float(), targets)
     loss.backward()
     if clip is not None:  # what a clipped training step would see
         nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -122,15 +146,22 @@ def diagnose_once(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
 
 
 RECURRENT = ("rnn", "lstm_f0", "lstm_f1", "lstm_f2")
+TRANSFORMER_LAYERS, TRANSFORMER_TOKENS = 12, 8
 
 
 def run_specimen(kind: str, depth: int, width: int, batch: int, steps: int, inputs_size: int, seed: int,
-                 clip: float | None = None, outlier: float | None = None) -> dict:
+                 clip: float | None = None, outlier: float | None = None, half: bool = False) -> dict:
     """Build one specimen, draw its batch and diagnose it.
 
     ``outlier``: multiply the first example of the batch by this factor (an input outlier).
+    ``half``: forward and backward pass in float16 (autocast).
     """
     rng = generator(seed + 7919)
+    if kind == "postln_transformer":  # batch // 8 sequences of 8 tokens (fixed 12 layers)
+        model = PostLNTransformer(TRANSFORMER_LAYERS, width, seed)
+        shape = (batch // TRANSFORMER_TOKENS, TRANSFORMER_TOKENS, width)
+        inputs = torch.randn(shape, generator=rng)
+        return diagnose_once(model, inputs, torch.randn(shape, generator=rng), clip=clip, half=half)
     if kind in RECURRENT:
         bias = 0.0 if kind == "rnn" else float(kind[-1])
         model = Recurrent("rnn" if kind == "rnn" else "lstm", inputs_size, width, seed, forget_bias=bias)
@@ -140,4 +171,4 @@ def run_specimen(kind: str, depth: int, width: int, batch: int, steps: int, inpu
     inputs = torch.randn(batch, width, generator=rng)
     if outlier is not None:
         inputs[0] *= outlier
-    return diagnose_once(model, inputs, torch.randn(batch, width, generator=rng), clip=clip)
+    return diagnose_once(model, inputs, torch.randn(batch, width, generator=rng), clip=clip, half=half)

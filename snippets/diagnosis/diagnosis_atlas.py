@@ -6,7 +6,10 @@ gradient-to-weight ratio ‖∂L/∂W_l‖/‖W_l‖ (what the optimiser sees) a
 each layer's output (the forward signal). For recurrent cases it shows the norm of the gradient
 reaching each time step of the input sequence. Two cases are variations of another: the clipped
 case clips the large-initialisation network's gradient to norm 1 before recording it, and the
-outlier case multiplies one example of the He-initialised ReLU network's batch by 100.
+outlier case multiplies one example of the He-initialised ReLU network's batch by 100. Two cases
+go beyond the note: a 12-layer post-LN Transformer encoder (PyTorch's own encoder layer), whose
+profile runs over its weight matrices in order, and the sigmoid network run in float16 under
+autocast, where the gradients that vanish become exact zeros.
 """
 
 import numpy as np
@@ -32,6 +35,8 @@ CASES = {  # name: (panel title, builder kind, options, the verdict the book's c
     "lstm_f0": ("n LSTM f0", "lstm_f0", {}, "vanishing"),
     "lstm_f1": ("o LSTM f1", "lstm_f1", {}, None),  # at the threshold: no expectation
     "lstm_f2": ("p LSTM f2", "lstm_f2", {}, "healthy"),
+    "postln_transformer": ("q post-LN Transformer", "postln_transformer", {}, "healthy"),
+    "sigmoid_float16": ("r sigmoid, float16", "sigmoid", {"half": True}, "vanishing"),
 }
 
 
@@ -50,6 +55,7 @@ def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, 
             "forward_trend": rounded(found["forward_trend"], 4),
             "profile": rounded(found["profile"], 4),
             "output_std": rounded(found["output_std"], 4),
+            "zero_layers": found["zero"],  # weight matrices whose gradient is exactly zero
         }
     clean, outlier, clipped = cases["relu_he"], cases["outlier"], cases["clipped"]
     return {
@@ -63,6 +69,8 @@ def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, 
         # Clipping rescales the whole gradient: the profile's shape, and so its trend, cannot change.
         "clipping_trend_change": rounded(abs(clipped["trend"] - cases["tanh_large"]["trend"])),
         "clipping_scale": rounded(clipped["profile"][-1] / cases["tanh_large"]["profile"][-1]),
+        # float16 turns the sigmoid network's smallest gradients into exact zeros
+        "float16_extra_zero_layers": cases["sigmoid_float16"]["zero_layers"] - cases["sigmoid"]["zero_layers"],
     }
 # --8<-- [end:cases]
 
@@ -71,11 +79,13 @@ def plot(results: dict) -> dict:
     from matplotlib.ticker import FuncFormatter, LogLocator
 
     plain = FuncFormatter(lambda v, _: f"1e{round(np.log10(v)):d}")  # "1e-6": cheaper glyphs than 10⁻⁶
-    cases = list(results["cases"].values())
+    cases = [results["cases"][name] for name in CASES]  # the atlas's order, whatever the JSON's
     figures = {}
-    for half, chosen in (("causes", cases[:8]), ("remedies", cases[8:])):
-        fig, axes = new_figure(ncols=4, nrows=2, width=7.6, height=3.9)
-        for ax, case in zip(axes.flat, chosen):
+    for half, chosen in (("causes", cases[:8]), ("remedies", cases[8:16]), ("beyond", cases[16:])):
+        rows = 2 if len(chosen) > 4 else 1
+        fig, axes = new_figure(ncols=4 if rows == 2 else len(chosen), nrows=rows, width=7.6 if rows == 2 else 5.2,
+                               height=3.9 if rows == 2 else 2.5)
+        for ax, case in zip(np.atleast_1d(axes).flat, chosen):
             profile = np.asarray(case["profile"], dtype=float)
             profile[profile <= 0] = np.nan
             colour = "C2" if case["verdict"] == "healthy" else "C5"  # green: no flag; red: flagged
@@ -87,8 +97,11 @@ def plot(results: dict) -> dict:
             ax.yaxis.set_major_locator(LogLocator(numticks=3))
             ax.yaxis.set_major_formatter(plain)
             ax.minorticks_off()  # keeps the SVG small
-            ax.set_xticks([0, 10, 20, 30] if case["recurrent"] else [0, 20, 40])
-            ax.set_xlabel("time step" if case["recurrent"] else "layer", fontsize=7)
+            last = len(profile) - 1
+            ax.set_xticks([0, 10, 20, 30] if case["recurrent"] else [0, 20, 40] if last == 39
+                          else [0, last // 2, last])
+            ax.set_xlabel("time step" if case["recurrent"] else "weight matrix" if "Transformer" in case["title"]
+                          else "layer", fontsize=7)
             ax.tick_params(labelsize=6)
         fig.legend(["gradient profile (red: flagged)", "layer output std"], loc="outside lower center", ncols=2,
                    fontsize=8)
@@ -109,14 +122,24 @@ def plot(results: dict) -> dict:
         "input: steep for the vanilla RNN (m) and the LSTM with forget bias 0 (n), less steep with bias 1 (o), "
         "and within a decade with bias 2 (p)."
     )
-    return {"causes": (figures["causes"], alt_causes), "remedies": (figures["remedies"], alt_remedies)}
+    alt_beyond = (
+        "Two small log-scale panels. q: the gradient-to-weight ratio of each of the 48 weight matrices of a "
+        "12-layer post-LN Transformer encoder, in order from input to output, with the std of each layer's output "
+        "dashed; both stay within a decade or two. r: the sigmoid network of panel c run in float16; its profile "
+        "is drawn only where the gradient is nonzero, and it stops many layers before the input: below that, "
+        "every gradient is exactly zero."
+    )
+    return {"causes": (figures["causes"], alt_causes), "remedies": (figures["remedies"], alt_remedies),
+            "beyond": (figures["beyond"], alt_beyond)}
 
 
 # Measured over seeds 0–19: wrong verdicts 0 at every seed (LSTM with forget bias 1, which has
 # no expectation, sits at −2.45 … −2.05 decades, just past the threshold); the outlier raises
 # every layer's ratio by at least 16.7 … 468× and its |trend| is 0.12 … 1.26 decades (clean
 # twin: 0.3 at most); clipping changes the trend by 0 (to six digits). Bounds: a margin of about
-# 2× beyond the worst seed, and inside the ±2 decade threshold for the outlier.
+# 2× beyond the worst seed, and inside the ±2 decade threshold for the outlier. Post-LN Transformer:
+# healthy, trend −0.19 … −0.01 decades; the sigmoid network in float16 has 32 zero-gradient layers
+# against 7 … 8 in float32 (24 … 25 more).
 CLAIMS = (
     Claim("atlas_verdicts_as_expected",
           "Every case of the atlas with an expected verdict gets it from the recorder (number of wrong verdicts).",
@@ -127,6 +150,10 @@ CLAIMS = (
     Claim("outlier_keeps_profile_level",
           "…while the profile stays level enough to pass: |trend| in decades, inside the ±2 threshold.",
           lambda r: r["outlier_abs_trend"], at_most=1.8, fmt=".2f"),
+    Claim("float16_zeroes_more_layers",
+          "Run in float16, the sigmoid network has at least 10 more layers with an exactly zero gradient than "
+          "in float32.",
+          lambda r: r["float16_extra_zero_layers"], at_least=10, fmt="d"),
     Claim("clipping_keeps_profile_shape",
           "Clipping the exploding network's gradient leaves the profile's trend unchanged (change in decades).",
           lambda r: r["clipping_trend_change"], at_most=1e-3, fmt=".1e"),

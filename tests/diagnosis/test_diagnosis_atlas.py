@@ -21,3 +21,20 @@ def test_lstm_forget_bias_slows_the_decay_monotonically():
 
 def test_clipping_lowers_the_level():
     assert measured(snippet.__name__, 0)["clipping_scale"] < 0.1
+
+
+def test_float16_zeroes_a_superset_of_the_float32_zeros():
+    cases = measured(snippet.__name__, 0)["cases"]
+    float16, float32 = cases["sigmoid_float16"]["profile"], cases["sigmoid"]["profile"]
+    assert all(a == 0 for a, b in zip(float16, float32) if b == 0)
+
+
+def test_post_ln_transformer_layers_are_distinct():
+    # Built layer by layer: nn.TransformerEncoder would have copied one layer's weights to all.
+    import torch
+
+    from snippets.diagnosis._specimens import PostLNTransformer
+
+    model = PostLNTransformer(3, 16, seed=0)
+    first, second = (layer.linear1.weight for layer in model.layers[:2])
+    assert not torch.equal(first, second)

@@ -1,0 +1,1 @@
+"""Chapter: Numbers that are too small to store — mixed precision."""

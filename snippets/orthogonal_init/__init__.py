@@ -1,0 +1,1 @@
+"""Chapter: Orthogonal initialisation and dynamical isometry."""

@@ -1,0 +1,1 @@
+"""Chapter: Transformers — where the LayerNorm goes."""

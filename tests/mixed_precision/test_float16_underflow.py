@@ -1,0 +1,33 @@
+"""Tests for snippets/mixed_precision/float16_underflow.py."""
+
+import pytest
+
+from book.testing import assert_claim, claim_cases, measured
+from snippets.mixed_precision import float16_underflow as snippet
+
+
+@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
+def test_claim(claim, seed):
+    assert_claim(snippet, claim, seed)
+
+
+def test_format_limits_are_the_ieee_values():
+    results = measured(snippet.__name__, 0)
+    assert results["float16_smallest_normal"] == 2.0**-14
+    assert results["float16_smallest_subnormal"] == 2.0**-24
+    assert results["bfloat16_smallest_normal"] == 2.0**-126
+
+
+def test_half_of_the_smallest_subnormal_rounds_to_zero():
+    import torch
+
+    tiny = snippet.F16_SUBNORMAL
+    assert torch.tensor(tiny).half().item() == tiny
+    assert torch.tensor(tiny * 0.49).half().item() == 0.0
+    assert torch.tensor(tiny * 0.49).bfloat16().item() > 0.0
+
+
+def test_lost_share_falls_toward_the_output():
+    lost = measured(snippet.__name__, 0)["cast_float16_zero"]
+    assert lost[0] == 1.0 and lost[-1] == 0.0
+    assert all(a >= b for a, b in zip(lost, lost[1:]))

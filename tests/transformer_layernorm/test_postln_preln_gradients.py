@@ -1,0 +1,42 @@
+"""Tests for snippets/transformer_layernorm/postln_preln_gradients.py."""
+
+import pytest
+
+from book.testing import assert_claim, claim_cases, measured
+from snippets.transformer_layernorm import postln_preln_gradients as snippet
+
+
+@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
+def test_claim(claim, seed):
+    assert_claim(snippet, claim, seed)
+
+
+def test_members_of_the_ensemble_are_independent():
+    # The gradient of one member's loss reaches only that member's weights.
+    import torch
+
+    from snippets.transformer_layernorm._transformer import Encoder
+
+    model = Encoder("post", 2, ensemble=3, d=8, heads=2, vocab=5, length=4, seed=0)
+    tokens = torch.randint(0, 5, (3, 2, 4))
+    model(tokens)[1].sum().backward()
+    grad = model.blocks[0].w2.grad
+    assert grad[1].abs().sum() > 0
+    assert grad[0].abs().sum() == 0 and grad[2].abs().sum() == 0
+
+
+def test_layer_norm_matches_torch():
+    import torch
+
+    from snippets.transformer_layernorm._transformer import layer_norm
+
+    h = torch.randn(2, 3, 4, 8)
+    expected = torch.nn.functional.layer_norm(h, (8,), eps=1e-5)
+    assert torch.allclose(
+        layer_norm(h, torch.ones(8), torch.zeros(8)), expected, atol=1e-5
+    )
+
+
+def test_preln_last_layer_shrinks_with_depth():
+    by_kind = measured(snippet.__name__, 0)["by_kind"]["pre"]
+    assert by_kind["depth_24"]["norms"][-1] < by_kind["depth_6"]["norms"][-1]
