@@ -1,1 +1,1 @@
-"""Chapter: Explore — set depth, activation, initialisation, normalisation and skips, and see the measured gradients."""
+"""Explore — set depth, activation, initialisation, normalisation and skips, and see the measured gradients."""

@@ -11,7 +11,7 @@ L = Σ r ⊙ h_L with a fixed random readout r, and record per layer:
 * without normalisation and skips, the mean-field factor χ_l = σ_w² · mean φ′(z_l)²
   of the pre-activations the network actually has (Poole et al. 2016; Schoenholz et
   al. 2017);
-* the verdict of the diagnosis tool (``snippets/gradient_flow.py``) with its own
+* the verdict of the diagnosis tool (the ``gradient_flow`` package) with its own
   thresholds: the fitted change of the gradient-to-weight ratio across the network
   (vanishing below −2 decades, exploding above +2), of the layer outputs' std
   (forward collapse or explosion), and saturated or dead units.
@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 from snippets.common import Claim, PALETTE, generator, new_figure, rounded
-from snippets.gradient_flow import GradientFlowRecorder
+from gradient_flow import GradientFlowRecorder
 
 ACTIVATIONS = {
     "linear": lambda x: x,

@@ -1,1 +1,1 @@
-"""Chapter: Numbers that are too small to store — mixed precision."""
+"""Numbers that are too small to store — mixed precision."""

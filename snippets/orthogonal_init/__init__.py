@@ -1,1 +1,1 @@
-"""Chapter: Orthogonal initialisation and dynamical isometry."""
+"""Orthogonal initialisation and dynamical isometry."""

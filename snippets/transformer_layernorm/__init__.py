@@ -1,1 +1,1 @@
-"""Chapter: Transformers — where the LayerNorm goes."""
+"""Transformers — where the LayerNorm goes."""

@@ -6,14 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.explore import explorer_grid as snippet
-from snippets.gradient_flow import GradientFlowRecorder
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
+from gradient_flow import GradientFlowRecorder
 
 
 def test_presets_are_the_weight_scales_pytorch_draws():

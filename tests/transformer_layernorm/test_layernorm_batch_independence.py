@@ -1,14 +1,8 @@
 """Tests for snippets/transformer_layernorm/layernorm_batch_independence.py."""
 
-import pytest
 
-from book.testing import assert_claim, claim_cases, measured
+from book.testing import measured
 from snippets.transformer_layernorm import layernorm_batch_independence as snippet
-
-
-@pytest.mark.parametrize("claim, seed", claim_cases(snippet))
-def test_claim(claim, seed):
-    assert_claim(snippet, claim, seed)
 
 
 def test_layernorm_gradient_of_one_example_ignores_the_others():
