@@ -25,6 +25,7 @@ MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[^\]]*\]\s*$")
 KERNEL = "python3"
 #: Where a chapter's exercises sit on its page: ``!!! question "…"`` admonitions.
 EXERCISE = re.compile(r'^!!! question "(?P<title>[^"]*)"\s*$')
+MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((?!https?://)[^)]*\.md(?:#[^)]*)?\)")
 
 SETUP = '''\
 # The snippets import the book's shared helpers: find the repository this notebook sits in.
@@ -159,7 +160,9 @@ def build(
             )
         )
         for title, question in questions:
-            cells += [new_markdown_cell(f"### {title}\n\n{fill(question)}"), new_code_cell("# Your measurement here\n")]
+            # Links between the book's pages do not resolve inside a notebook: keep their text.
+            text = MARKDOWN_LINK.sub(lambda m: m.group(1), fill(question))
+            cells += [new_markdown_cell(f"### {title}\n\n{text}"), new_code_cell("# Your measurement here\n")]
     for index, cell in enumerate(cells):
         cell.id = f"cell-{index}"  # nbformat's default ids are random: keep the file reproducible
     notebook = new_notebook(cells=cells)

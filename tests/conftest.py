@@ -36,7 +36,9 @@ CLAIMS = (Claim("value_near_one", "The value is near one.", lambda r: r["value"]
 
 GOOD_PAGE = """# Demo
 
+```python
 --8<-- "snippets/demo/{name}.py"
+```
 
 The value is [[{name}:value|.2f]] and the last element [[{name}:profile.-1]].
 

@@ -1,5 +1,6 @@
 """Tests for snippets/pretraining/greedy_pretraining.py."""
 
+import pytest
 import torch
 
 from book.testing import measured
