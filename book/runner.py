@@ -404,15 +404,27 @@ def _seed_chunks(jobs: int) -> list[list[int]]:
     return [list(CLAIM_SEEDS[start::groups]) for start in range(groups)]
 
 
-def _execute(snippet: Snippet, root: Path, entry: Path, options: Options, slots) -> tuple[dict | None, str]:
+def _execute(snippet: Snippet, root: Path, entry: Path, options: Options, slots) -> tuple[dict | None, str, float]:
     """Run the snippet: its seeds in parallel processes, then one process that checks the
-    claims and draws the figures. ``slots`` bounds the processes running at once."""
+    claims and draws the figures. ``slots`` bounds the processes running at once.
+    Returns (result, error message, seconds its processes ran in all)."""
+    result, error, busy = _execute_parts(snippet, root, entry, options, slots)
+    return result, error, sum(busy)
+
+
+def _execute_parts(snippet, root, entry, options, slots) -> tuple[dict | None, str, list[float]]:
     scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{snippet.id}-", dir=entry.parent))
 
     def child(flags: list[str], log_name: str) -> tuple[int | None, str]:
         # The timeout bounds each process once it runs, not the wait for a free core.
         with slots:
-            return _start(snippet, root, scratch, options, flags, log_name)
+            start = time.perf_counter()
+            try:
+                return _start(snippet, root, scratch, options, flags, log_name)
+            finally:
+                busy.append(time.perf_counter() - start)
+
+    busy: list[float] = []  # how long each of its processes ran: the snippet's cost
 
     def failure(code: int | None, output: str, error_file: Path) -> str:
         if code is None:
@@ -430,16 +442,16 @@ def _execute(snippet: Snippet, root: Path, entry: Path, options: Options, slots)
             done = list(pool.map(child, flags, logs))
         for chunk, (code, output) in zip(chunks, done):
             if code != 0:
-                return None, failure(code, output, scratch / f"error-seeds-{'-'.join(map(str, chunk))}.json")
+                return None, failure(code, output, scratch / f"error-seeds-{'-'.join(map(str, chunk))}.json"), busy
         code, output = child(["--assemble"], "output.log")
         if code != 0 or not (scratch / "result.json").is_file():
-            return None, failure(code, output, scratch / "error.json")
+            return None, failure(code, output, scratch / "error.json"), busy
         for log in scratch.glob("output*.log"):
             log.unlink()
         if entry.exists():
             shutil.rmtree(entry)
         scratch.rename(entry)
-        return json.loads((entry / "result.json").read_text(encoding="utf-8")), ""
+        return json.loads((entry / "result.json").read_text(encoding="utf-8")), "", busy
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -494,9 +506,7 @@ def _run_all_locked(root: Path, options: Options, cache_dir: Path) -> list[Outco
 
     def work(item: tuple[Outcome, Path]) -> None:
         outcome, entry = item
-        start = time.perf_counter()
-        result, error = _execute(outcome.snippet, root, entry, options, slots)
-        outcome.seconds = time.perf_counter() - start
+        result, error, outcome.seconds = _execute(outcome.snippet, root, entry, options, slots)
         if result is None:
             outcome.status, outcome.error = Status.FAILED, error
         else:
