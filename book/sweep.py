@@ -46,7 +46,14 @@ def sweep_path(snippet_path: Path) -> Path:
 
 
 def source_hash(snippet_path: Path) -> str:
-    return hashlib.sha256(snippet_path.read_bytes()).hexdigest()[:20]
+    """Hash of what a sweep depends on: the snippet's code without its comments, docstrings'
+    layout and ``plot()`` (a figure or a comment can change without a new sweep; a change to
+    measure(), a helper or a claim cannot)."""
+    import ast
+
+    tree = ast.parse(snippet_path.read_text(encoding="utf-8"))
+    tree.body = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name == "plot")]
+    return hashlib.sha256(ast.unparse(tree).encode("utf-8")).hexdigest()[:20]
 
 
 def _scaled_learning_rates(module, scale: float) -> dict:

@@ -65,3 +65,14 @@ def test_recorded_sweep_matches_the_code(snippet):
         assert swept["holds"] == swept["seeds"], (
             f"{snippet.id}: '{claim.id}' failed at {swept['seeds'] - swept['holds']} of {swept['seeds']} swept seeds"
         )
+
+
+def test_the_record_ignores_comments_and_the_plot_but_not_the_measurement(tmp_path):
+    code = "# a comment\ndef measure(seed=0):\n    return {'x': 1}\n\n\ndef plot(results):\n    return {}\n"
+    path = tmp_path / "demo.py"
+    path.write_text(code)
+    before = source_hash(path)
+    path.write_text(code.replace("# a comment", "# another comment").replace("return {}", "return {'a': 1}"))
+    assert source_hash(path) == before
+    path.write_text(code.replace("'x': 1", "'x': 2"))
+    assert source_hash(path) != before
