@@ -29,6 +29,7 @@ import hashlib
 import importlib
 import inspect
 import json
+import math
 import multiprocessing
 import os
 import statistics
@@ -121,6 +122,23 @@ def summarise(claim, values: list) -> dict:
         margins.append(claim.at_most - high)
     margin = min(margins)
     row["margin"] = margin
+    if spread == 0 and margin == 0:
+        # An exact value sitting on its bound at every seed (a mathematical maximum, "no wrong
+        # verdict"): exact by design, listed as such rather than as a thin margin.
+        row.update(margin_in_spreads=float("inf"), thin=False, exact="the value equals its bound at every seed")
+        return row
+    bounds = [b for b in (claim.at_least, claim.at_most) if b is not None]
+    if low > 0 and all(b > 0 for b in bounds) and high / low > 10:
+        # A positive quantity spread over more than a decade: margins in decades, not units.
+        log_margins = []
+        if claim.at_least is not None:
+            log_margins.append(math.log10(low / claim.at_least))
+        if claim.at_most is not None:
+            log_margins.append(math.log10(claim.at_most / high))
+        log_margin, log_spread = min(log_margins), math.log10(high / low)
+        row.update(margin_in_spreads=log_margin / log_spread, scale="decades",
+                   thin=log_margin < 0 or log_margin < THIN * log_spread)
+        return row
     if claim.is_count and spread == 0 and margin == 0 and (claim.at_most == 0 or claim.at_least == claim.out_of):
         # "none of K runs" / "all K runs": exact by design; thin only if some run broke it.
         row.update(margin_in_spreads=float("inf"), thin=False, exact=f"{len(values) * claim.out_of} runs, no exception")
@@ -151,7 +169,8 @@ def format_rows(snippet_id: str, claims: dict, rows: list[dict]) -> list[str]:
             lines.append(
                 f"  {row['claim']}: min {_format(claim, row['min'])}  median {_format(claim, row['median'])}  "
                 f"max {_format(claim, row['max'])}  | {row['check']}  | margin {_format(claim, row['margin'])} "
-                f"= {spreads_text} × spread  ({row['holds']}/{row['seeds']} hold){flag}"
+                f"= {spreads_text} × spread{' (in decades)' if row.get('scale') == 'decades' else ''}  "
+                f"({row['holds']}/{row['seeds']} hold){flag}"
                 + (f"  [exact: {row['exact']}]" if row.get("exact") else "")
             )
         if row.get("errors") and row["kind"] != "error":
@@ -191,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel processes")
     parser.add_argument("--write", action="store_true", help="record the sweep beside each snippet (.sweep.json)")
     parser.add_argument("--json", type=Path, help="also write every row to this JSON file")
+    parser.add_argument("--recorded", action="store_true",
+                        help="measure nothing: summarise the recorded sweeps (.sweep.json) against the current bounds")
     args = parser.parse_args(argv)
     perturbed = args.kernels != "native" or args.threads != 1 or args.lr_scale != 1.0
     if args.write and perturbed:
@@ -201,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     if not snippets:
         print(f"no snippet id matches {args.patterns}", file=sys.stderr)
         return 2
+    if args.recorded:
+        return _summarise_recorded(snippets)
     context = _context(args.kernels)
     seeds = list(range(args.seeds))
     setting = f"seeds 0–{args.seeds - 1}, kernels {args.kernels}, threads {args.threads}, lr × {args.lr_scale:g}"
@@ -248,6 +271,28 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("No thin margin: every bound clears the observed range by at least 10 % of it.")
     return 1 if thin else 0
+
+
+def _summarise_recorded(snippets) -> int:
+    from book.claims import validate_claims
+
+    thin, missing = [], []
+    for snippet in snippets:
+        path = sweep_path(snippet.path)
+        if not path.is_file():
+            missing.append(snippet.id)
+            continue
+        record = json.loads(path.read_text(encoding="utf-8"))
+        claims = {c.id: c for c in validate_claims(snippet.id, importlib.import_module(snippet.module).CLAIMS)}
+        rows = [summarise(claims[cid], values) for cid, values in record["values"].items() if cid in claims]
+        stale = "" if record["source_sha256"] == source_hash(snippet.path) else "  (STALE: the code changed since)"
+        print("\n".join(format_rows(snippet.id + stale, claims, rows)))
+        thin += [f"{snippet.id}:{r['claim']}" for r in rows if r["thin"]]
+    print()
+    if missing:
+        print(f"No recorded sweep ({len(missing)}): " + ", ".join(missing))
+    print(f"THIN margins ({len(thin)}): " + ", ".join(thin) if thin else "No thin margin.")
+    return 1 if thin or missing else 0
 
 
 if __name__ == "__main__":

@@ -76,3 +76,14 @@ def test_the_record_ignores_comments_and_the_plot_but_not_the_measurement(tmp_pa
     assert source_hash(path) == before
     path.write_text(code.replace("'x': 1", "'x': 2"))
     assert source_hash(path) != before
+
+
+def test_exact_values_on_their_bound_are_exact_not_thin():
+    row = summarise(Claim("wrong", "No wrong verdict.", lambda r: r, at_most=0), [0, 0, 0])
+    assert not row["thin"] and row["exact"]
+
+
+def test_a_quantity_spread_over_decades_has_its_margin_in_decades():
+    row = summarise(Claim("x", "Large.", lambda r: r, at_least=8), [16.7, 86.0, 468.0])
+    assert row["scale"] == "decades" and not row["thin"]
+    assert row["margin_in_spreads"] == pytest.approx(math.log10(16.7 / 8) / math.log10(468 / 16.7))
