@@ -122,6 +122,10 @@ def summarise(claim, values: list) -> dict:
         margins.append(claim.at_most - high)
     margin = min(margins)
     row["margin"] = margin
+    if claim.is_count and spread == 0 and margin == 0 and (claim.at_most == 0 or claim.at_least == claim.out_of):
+        # "none of K runs" / "all K runs": exact by design; thin only if some run broke it.
+        row.update(margin_in_spreads=float("inf"), thin=False, exact=f"{len(values) * claim.out_of} runs, no exception")
+        return row
     if spread == 0 and margin == 0:
         # An exact value sitting on its bound at every seed (a mathematical maximum, "no wrong
         # verdict"): exact by design, listed as such rather than as a thin margin.
@@ -138,10 +142,6 @@ def summarise(claim, values: list) -> dict:
         log_margin, log_spread = min(log_margins), math.log10(high / low)
         row.update(margin_in_spreads=log_margin / log_spread, scale="decades",
                    thin=log_margin < 0 or log_margin < THIN * log_spread)
-        return row
-    if claim.is_count and spread == 0 and margin == 0 and (claim.at_most == 0 or claim.at_least == claim.out_of):
-        # "none of K runs" / "all K runs": exact by design; thin only if some run broke it.
-        row.update(margin_in_spreads=float("inf"), thin=False, exact=f"{len(values) * claim.out_of} runs, no exception")
         return row
     row["margin_in_spreads"] = (margin / spread) if spread > 0 else (float("inf") if margin >= 0 else float("-inf"))
     row["thin"] = margin < 0 or (spread > 0 and margin < THIN * spread) or (spread == 0 and margin == 0)
