@@ -132,8 +132,9 @@ def summarise(claim, values: list) -> dict:
         row.update(margin_in_spreads=float("inf"), thin=False, exact="the value equals its bound at every seed")
         return row
     bounds = [b for b in (claim.at_least, claim.at_most) if b is not None]
-    if low > 0 and all(b > 0 for b in bounds) and high / low > 10:
-        # A positive quantity spread over more than a decade: margins in decades, not units.
+    if low > 0 and all(b > 0 for b in bounds) and high / low >= 4:
+        # A positive quantity spread over a factor of 4 or more (a ratio of gradients, a growth
+        # factor): its margins are judged in decades, not in units.
         log_margins = []
         if claim.at_least is not None:
             log_margins.append(math.log10(low / claim.at_least))
@@ -226,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         return _summarise_recorded(snippets)
     context = _context(args.kernels)
     seeds = list(range(args.seeds))
-    setting = f"seeds 0–{args.seeds - 1}, kernels {args.kernels}, threads {args.threads}, lr × {args.lr_scale:g}"
+    setting = f"seeds 0–{args.seeds - 1}, kernels {args.kernels}, threads {args.threads}, lr × {args.lr_scale!r}"
     print(f"Sweeping {len(snippets)} snippet(s): {setting}\n")
     thin, everything = [], {}
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:

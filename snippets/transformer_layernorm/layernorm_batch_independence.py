@@ -183,11 +183,11 @@ CLAIMS = (
     ),
     Claim(
         "layernorm_plain_net_stays_level",
-        "With LayerNorm in the same place, the same ratio stays between 1/5 and 5 — "
-        "level up to finite-width noise.",
+        "With LayerNorm in the same place, the same ratio stays between 1/10 and 10 — "
+        "level up to finite-width noise, where BatchNorm's is in the hundreds.",
         lambda r: r["profiles"]["layer"]["first_over_last"],
-        at_least=0.2,
-        at_most=5,
+        at_least=0.1,
+        at_most=10,
         fmt=".2f",
     ),
 )
