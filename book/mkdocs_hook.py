@@ -4,7 +4,8 @@ Registered in mkdocs.yml under ``hooks:``. All the work is in :mod:`book.runner`
 :mod:`book.pages`, which know nothing of MkDocs; this file only connects them to the
 build's events. Under ``mkdocs build`` any failure stops the build with the snippet's
 or page's name and the cause; under ``mkdocs serve`` the page shows the error instead
-and the server keeps running.
+and the server keeps running. A placeholder claim (id ``TODO_…``, as ``make chapter`` writes)
+stops the strict build (``make site``, CI, deploy); otherwise its page shows a warning.
 """
 
 from __future__ import annotations
