@@ -7,7 +7,14 @@ STAMP := $(VENV)/.installed
 # Material prints a notice about MkDocs 2.0 on every run; it is not ours to act on.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve site test bench clean-cache clean
+.PHONY: serve site test bench chapter clean-cache clean
+
+# One chapter at a time: `make serve CHAPTER=my_chapter`, `make test CHAPTER=my_chapter`.
+CHAPTER ?=
+# What `make test CHAPTER=…` runs: the chapter's own tests, then its claims at every seed and
+# backend, its snippets' contract and recorded sweeps, and its page (BOOK_CHAPTER narrows them).
+CHAPTER_TESTS = tests/$(CHAPTER) tests/test_claims.py tests/book/test_snippet_contract.py \
+	tests/book/test_sweep.py tests/book/test_pages.py
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
@@ -17,17 +24,34 @@ $(STAMP): requirements.txt
 	@touch $(STAMP)
 
 ## serve: build the site (running every changed snippet) and serve it with live reload
+## serve CHAPTER=<slug>: run only that chapter's snippets, the rest from the cache
 serve: $(STAMP)
+ifdef CHAPTER
+	@set -e; only=$$($(BIN)/python -m book.chapters only "$(CHAPTER)"); \
+	echo "BOOK_ONLY=$$only (the other chapters come from the cache)"; \
+	BOOK_ONLY="$$only" $(BIN)/mkdocs serve --livereload
+else
 	$(BIN)/mkdocs serve --livereload
+endif
 
 ## site: static build into site/, failing on any warning, broken link or failed snippet
 site: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
 ## test: the whole test suite (claims at every seed, the strict site build, failure paths)
+## test CHAPTER=<slug>: one chapter's tests, claims, contract, sweeps and page (no site build)
 test: $(STAMP)
+ifdef CHAPTER
+	@$(BIN)/python -m book.chapters only "$(CHAPTER)" >/dev/null
+	BOOK_CHAPTER="$(CHAPTER)" $(BIN)/python -m pytest $(CHAPTER_TESTS)
+else
 	@scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
+endif
+
+## chapter: scaffold a chapter: make chapter NAME=my_chapter TITLE="My chapter"
+chapter: $(STAMP)
+	$(BIN)/python -m book.new "$(NAME)" "$(TITLE)"
 
 ## bench: cold, warm, one-changed and execution-off build times, and per-snippet times
 bench: $(STAMP)

@@ -17,6 +17,9 @@ from typing import Any, Callable, Mapping
 BUILD_SEED = 0
 #: Seeds at which every claim is checked, by the build and by the tests.
 CLAIM_SEEDS = (0, 1, 2, 3, 4)
+#: A claim whose id starts with this is a placeholder (the chapter scaffold writes one):
+#: it is checked like any claim, but the strict build (what CI and deploy run) refuses it.
+PLACEHOLDER_PREFIX = "TODO_"
 
 
 def format_measured(number: float, fmt: str) -> str:
@@ -50,7 +53,10 @@ class Claim:
         if not self.id.replace("_", "").isalnum():
             raise ValueError(f"claim id {self.id!r} must be letters, digits and underscores")
         if not self.statement.strip():
-            raise ValueError(f"claim {self.id!r} has an empty statement")
+            raise ValueError(
+                f"claim {self.id!r} has an empty statement: give it a sentence a reader understands, "
+                f"e.g. Claim({self.id!r}, \"The gradient shrinks toward the input.\", lambda r: …, at_most=…)"
+            )
         if self.out_of is not None:
             if not (isinstance(self.out_of, int) and self.out_of >= 1):
                 raise ValueError(f"claim {self.id!r}: out_of must be a positive number of runs")
@@ -156,3 +162,20 @@ def validate_claims(snippet: str, claims: object) -> tuple[Claim, ...]:
     if duplicates:
         raise ValueError(f"{snippet}: duplicate claim ids {sorted(duplicates)}")
     return tuple(claims)
+
+
+def placeholder_ids(claim_ids) -> list[str]:
+    """The ids among ``claim_ids`` that mark placeholder claims (``TODO_…``)."""
+    return [i for i in claim_ids if i.startswith(PLACEHOLDER_PREFIX)]
+
+
+def placeholder_message(snippet: str, source: str, claim_ids) -> str:
+    """What to do about a snippet's placeholder claims: the strict build's refusal, the page's warning."""
+    ids = ", ".join(f"'{i}'" for i in claim_ids)
+    return (
+        f"snippet '{snippet}' ({source}) still has the placeholder claim {ids}: replace it in CLAIMS "
+        f"with a claim of your own (an id without the {PLACEHOLDER_PREFIX} prefix, a statement a reader "
+        f"understands, a bound chosen from `.venv/bin/python -m book.sweep {snippet} --seeds 20`). "
+        "`make serve` and `make test CHAPTER=…` accept a placeholder; the strict build "
+        "(`make site`, `make test`, CI and deploy) refuses it, so that none is published"
+    )

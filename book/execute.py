@@ -118,10 +118,19 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
         with plt.rc_context({**theme_rc(theme), "svg.hashsalt": "vanishing-gradients"}):
             drawn = module.plot(results)
             if not isinstance(drawn, dict) or not drawn:
-                raise SnippetError("interface", "plot() must return a non-empty dict {name: (figure, alt_text)}")
+                raise SnippetError(
+                    "interface",
+                    "plot() must return a non-empty dict {name: (figure, alt_text)}, e.g. "
+                    "return {\"profile\": (fig, \"A sentence saying what the figure shows.\")}",
+                )
             for name, item in drawn.items():
                 if not (isinstance(item, tuple) and len(item) == 2 and str(item[1]).strip()):
-                    raise SnippetError("interface", f"plot()['{name}'] must be (figure, non-empty alt text)")
+                    raise SnippetError(
+                        "interface",
+                        f"plot()['{name}'] must be (figure, non-empty alt text): return "
+                        f"{{'{name}': (fig, \"A sentence saying what the figure shows.\")}}; the alt text "
+                        "describes the figure for readers who cannot see it",
+                    )
                 figure, alt = item
                 buffer = io.BytesIO()
                 # Date=None keeps a timestamp out of the file: two builds give the same bytes.

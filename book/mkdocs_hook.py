@@ -4,7 +4,8 @@ Registered in mkdocs.yml under ``hooks:``. All the work is in :mod:`book.runner`
 :mod:`book.pages`, which know nothing of MkDocs; this file only connects them to the
 build's events. Under ``mkdocs build`` any failure stops the build with the snippet's
 or page's name and the cause; under ``mkdocs serve`` the page shows the error instead
-and the server keeps running.
+and the server keeps running. A placeholder claim (id ``TODO_…``, as ``make chapter`` writes)
+stops the strict build (``make site``, CI, deploy); otherwise its page shows a warning.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
 
-from book import math, notebooks, pages, runner  # noqa: E402
+from book import claims, math, notebooks, pages, runner  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.book")
-state: dict = {"serving": False, "views": {}, "outcomes": [], "notebooks": {}}
+state: dict = {"serving": False, "views": {}, "outcomes": [], "notebooks": {}, "placeholders": {}}
 #: Where mkdocs-jupyter renders a chapter's notebook (and, beside it, the .ipynb to download).
 #: The notebooks themselves stay in the build cache; nothing is written into docs/.
 NOTEBOOK_DIR = "notebooks"
@@ -84,6 +85,7 @@ def on_pre_build(config) -> None:
         o.snippet.id: pages.SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error)
         for o in outcomes
     }
+    _check_placeholders(outcomes, root, strict=bool(config.strict) and not state["serving"])
     state["notebooks"] = {n.chapter: n.path for n in chapter_notebooks if n.ok}
     broken = [f"notebook for chapter '{n.chapter}': {n.error}" for n in chapter_notebooks
               if not n.ok and not n.snippet_failed]
@@ -91,6 +93,26 @@ def on_pre_build(config) -> None:
         raise PluginError("\n".join(broken))
     for message in broken:
         log.error(message)
+
+
+def _check_placeholders(outcomes, root: Path, strict: bool) -> None:
+    """A placeholder claim (id ``TODO_…``, as the chapter scaffold writes) is never published:
+    the strict build (``make site``, CI, deploy) stops; otherwise its pages show a warning."""
+    found = {}
+    for outcome in outcomes:
+        if outcome.ok:
+            ids = claims.placeholder_ids(c["id"] for c in outcome.result["claims"])
+            if ids:
+                found[outcome.snippet.id] = claims.placeholder_message(
+                    outcome.snippet.id, outcome.snippet.source_relpath(root), ids
+                )
+    state["placeholders"] = found
+    if found and strict:
+        raise PluginError(
+            f"{len(found)} snippet(s) have placeholder claims; the site was not built.\n\n" + "\n\n".join(found.values())
+        )
+    for message in found.values():
+        log.warning(message)
 
 
 # Before mkdocs-jupyter's own on_files, so that it renders the generated notebooks as pages.
@@ -158,6 +180,11 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         notices.append(
             '!!! failure "This page has errors"\n\n' + "\n".join(f"    - {e}" for e in other) + "\n"
         )
+    notices += [
+        f'!!! warning "Placeholder claim in `{snippet_id}`: not publishable"\n\n    {state["placeholders"][snippet_id]}.\n'
+        for snippet_id in rendered.used
+        if snippet_id in state["placeholders"]
+    ]
     run_it = _run_it_yourself(page) if rendered.used else ""
     if notices or run_it:
         text = _after_title(text, "\n".join(notices + [run_it]))

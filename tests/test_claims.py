@@ -22,11 +22,15 @@ from pathlib import Path
 
 import pytest
 
+from book.chapters import selected_snippets
 from book.claims import CLAIM_SEEDS, validate_claims
-from book.runner import Options, Status, cached_measurements, discover, run_all
+from book.runner import Options, Status, cached_measurements, run_all
 
 REPO = Path(__file__).resolve().parent.parent
-SNIPPETS = discover(REPO)
+#: Every snippet, or one chapter's under BOOK_CHAPTER (``make test CHAPTER=<slug>``).
+SNIPPETS = selected_snippets(REPO)
+#: What to bring up to date: everything (no glob), or the chapter's snippets only.
+ONLY = () if len(SNIPPETS) == len(selected_snippets(REPO, env={})) else tuple(s.id for s in SNIPPETS)
 BACKENDS = ("native", "default")
 
 
@@ -54,13 +58,13 @@ def _bring_up_to_date(backend: str) -> dict:
     kernels = _current_kernels() if backend == "native" else backend
     if backend == "native":
         # The same cache and options as the site build: a build that ran first leaves nothing to do.
-        outcomes = run_all(REPO, dataclasses.replace(options, only=()))
+        outcomes = run_all(REPO, dataclasses.replace(options, only=ONLY))
         errors = {o.snippet.id: o.error for o in outcomes if o.status is Status.FAILED}
         options = dataclasses.replace(options, kernels=kernels)
     else:
         # A child process, so that torch loads with the other kernels from its first import.
-        claims_only = dataclasses.replace(options, kernels=kernels, figures=False, only=())
-        env = {**os.environ, "ATEN_CPU_CAPABILITY": kernels, "BOOK_ONLY": ""}
+        claims_only = dataclasses.replace(options, kernels=kernels, figures=False, only=ONLY)
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": kernels, "BOOK_ONLY": ",".join(ONLY)}
         result = subprocess.run(
             [sys.executable, "-m", "book.runner", str(REPO), "--claims-only"],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=3600,

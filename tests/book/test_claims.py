@@ -69,3 +69,45 @@ def test_none_value_is_rejected():
     claim = Claim("x", "A value.", lambda r: r["x"], at_most=1.0)
     with pytest.raises(TypeError, match="None"):
         claim.evaluate({"x": None}, 0)
+
+
+# ------------------------------------------------------- errors that say what to do
+
+
+def test_a_claim_without_statement_says_what_to_write():
+    with pytest.raises(ValueError) as error:
+        Claim("ratio", "  ", lambda r: r["x"], at_most=1.0)
+    message = str(error.value)
+    assert "'ratio' has an empty statement" in message and "give it a sentence a reader understands" in message
+
+
+@pytest.mark.parametrize("drawn, expected", [
+    ("empty alt", "must be (figure, non-empty alt text): return {'profile': (fig, \"A sentence saying"),
+    ("no dict", 'e.g. return {"profile": (fig, "A sentence saying what the figure shows.")}'),
+])
+def test_a_figure_without_alt_text_says_what_to_return(tmp_path, drawn, expected):
+    import types
+
+    import matplotlib.pyplot as plt
+
+    from book.execute import SnippetError, save_figures
+
+    def plot(results):
+        fig = plt.figure()
+        return {"profile": (fig, "  ")} if drawn == "empty alt" else fig
+
+    module = types.SimpleNamespace(plot=plot)
+    with pytest.raises(SnippetError) as error:
+        save_figures(module, "demo", {}, tmp_path)
+    plt.close("all")
+    assert expected in str(error.value)
+
+
+def test_placeholder_claims_are_found_and_the_message_says_what_to_do():
+    from book.claims import placeholder_ids, placeholder_message
+
+    assert placeholder_ids(["TODO_replace_this_claim", "real_claim"]) == ["TODO_replace_this_claim"]
+    message = placeholder_message("demo_example", "snippets/demo/demo_example.py", ["TODO_replace_this_claim"])
+    assert "snippet 'demo_example' (snippets/demo/demo_example.py)" in message
+    assert "'TODO_replace_this_claim'" in message and "replace it in CLAIMS" in message
+    assert "book.sweep demo_example --seeds 20" in message and "make site" in message

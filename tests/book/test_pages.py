@@ -99,3 +99,55 @@ def test_an_include_outside_a_code_fence_is_an_error():
     out = render(text, "p.md", VIEWS)
     messages = [str(e) for e in out.errors if e.kind == "include"]
     assert len(messages) == 1 and "line 3" in messages[0] and "outside a code fence" in messages[0]
+
+
+# ------------------------------------------------------------------ each chapter's page
+# The page check of `make test CHAPTER=<slug>` (BOOK_CHAPTER narrows it to that chapter). The
+# strict site build (tests/book/test_site_build.py) checks every page again, with links.
+
+import dataclasses  # noqa: E402
+import functools  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from book.chapters import chapter_snippets, chapters, selected_chapter  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+SELECTED = selected_chapter()
+CHAPTERS = [SELECTED] if SELECTED else [c for c in chapters(REPO) if chapter_snippets(c, REPO)]
+#: The page-level Markdown extensions of mkdocs.yml that matter for math and fences.
+EXTENSIONS = ["admonition", "attr_list", "md_in_html", "footnotes", "tables", "pymdownx.details",
+              "pymdownx.superfences", "pymdownx.arithmatex"]
+
+
+@functools.cache
+def _chapter_views() -> dict:
+    """Every snippet's view; only the selected chapter's snippets run if their cache is stale."""
+    from book.runner import Options, run_all
+
+    only = tuple(s.id for s in chapter_snippets(SELECTED, REPO)) if SELECTED else ()
+    outcomes = run_all(REPO, dataclasses.replace(Options.from_env(), only=only))
+    return {o.snippet.id: SnippetView(o.snippet.id, o.snippet.source_relpath(REPO), o.result, o.error)
+            for o in outcomes}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page_fills_typesets_and_is_in_the_nav(chapter):
+    import markdown
+
+    from book.math import render_math
+
+    page = REPO / "docs" / f"{chapter}.md"
+    text = page.read_text(encoding="utf-8")
+    rendered = render(text, f"{chapter}.md", _chapter_views())
+    assert not rendered.errors, f"docs/{chapter}.md: " + "; ".join(map(str, rendered.errors))
+    for path, section in re.findall(r'--8<--\s*"([^":]+):([^"]+)"', text):
+        source = (REPO / path).read_text(encoding="utf-8")
+        assert f"# --8<-- [start:{section}]" in source, f"docs/{chapter}.md includes {path}:{section}, " \
+            f"but {path} has no '# --8<-- [start:{section}]' marker"
+    html = markdown.markdown(rendered.markdown, extensions=EXTENSIONS,
+                             extension_configs={"pymdownx.arithmatex": {"generic": True}})
+    _, math_errors = render_math(html)
+    assert not math_errors, f"docs/{chapter}.md: " + "; ".join(math_errors)
+    nav = (REPO / "mkdocs.yml").read_text(encoding="utf-8").split("\nnav:", 1)[1]
+    assert re.search(rf":\s*{re.escape(chapter)}\.md\s*$", nav, re.M), f"docs/{chapter}.md is not in nav: of mkdocs.yml"

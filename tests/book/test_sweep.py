@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from book.chapters import selected_snippets
 from book.claims import Claim, validate_claims
-from book.runner import discover
 from book.sweep import _scaled_learning_rates, source_hash, summarise, sweep_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def test_learning_rate_parameters_are_scaled():
     assert scaled == {"lr": 0.2, "pretrain_lr": 1.0, "learning_rates": (0.2, 0.02)}
 
 
-@pytest.mark.parametrize("snippet", discover(REPO), ids=lambda s: s.id)
+@pytest.mark.parametrize("snippet", selected_snippets(REPO), ids=lambda s: s.id)
 def test_recorded_sweep_matches_the_code(snippet):
     path = sweep_path(snippet.path)
     rerun = f"rerun: .venv/bin/python -m book.sweep {snippet.id} --seeds 20 --write"
