@@ -84,10 +84,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: sigmoid log10(first/last) −18.29…−18.08 decades, fitted sigmoid factor
-# 0.2339…0.2382; tanh first/last 0.21…0.32 (−0.69…−0.49 decades); ReLU 1.4…10.4 (0.15…1.02 decades).
-# Exercises: tanh + Xavier at 100 layers −1.06…−0.68 decades; sigmoid at σ_w = 4 −6.26…−5.68; sigmoid
-# with He −14.6…−14.3. Bounds leave a margin beyond the worst seed.
+# Bounds: set from the seed sweep recorded in activation_depth_gradients.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep activation_depth_gradients --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "sigmoid_gradient_collapses",

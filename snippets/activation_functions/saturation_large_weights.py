@@ -84,9 +84,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: saturated fraction (layers 6–30) 0 at σ_w = 1 for both, 0.465…0.471 for
-# tanh at σ_w = 3, 0.727…0.752 for sigmoid at σ_w = 16; first/last gradient 5.7e3…8.4e3 (tanh, σ_w = 3)
-# and 178…866 (sigmoid, σ_w = 16). Bounds: well beyond the worst seed.
+# Bounds: set from the seed sweep recorded in saturation_large_weights.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep saturation_large_weights --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "no_saturation_at_unit_scale",

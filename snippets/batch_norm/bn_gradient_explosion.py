@@ -98,9 +98,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: factor per layer 1.30…1.37 at batch 8, 1.22…1.26 at 32, 1.20…1.23 at 128
-# (relative error against √(π/(π−1)) 0.0004…0.013); batch-8 minus batch-128 factor 0.093…0.151;
-# first/last at batch 32: plain BN 1.9e4…5.3e4, residual BN 23…35, plain without BN 0.60…4.4.
+# Bounds: set from the seed sweep recorded in bn_gradient_explosion.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep bn_gradient_explosion --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "large_batch_rate_matches_theory",

@@ -136,10 +136,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: spread factor 0.220…0.239 (at most 1/4, the sigmoid's largest slope;
-# the units' offsets pull it below); plain accuracy minus majority −0.055…0.000; BN accuracy 0.910…0.959.
-# Last sigmoid's mean slope at initialisation without BN 0.230…0.239 (with BN 0.204…0.205), share of
-# saturated inputs (slope < 0.025) 0 at every seed, with and without BN.
+# Bounds: set from the seed sweep recorded in bn_sigmoid_training.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep bn_sigmoid_training --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "plain_spread_collapses",

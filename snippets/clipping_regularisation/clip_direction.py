@@ -125,9 +125,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: 1 − cos after clip-by-norm 2e-15…5e-15 (float64 rounding);
-# cos after clip-by-value at the median 0.70…0.78; the sigmoid network's gradients unchanged in
-# every seed, with first/last layer ratio 3.8e-8…7.1e-8. Bounds leave a wide margin.
+# Bounds: set from the seed sweep recorded in clip_direction.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep clip_direction --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "norm_clip_keeps_direction",

@@ -180,11 +180,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19 (the equivalence check on a calm network, radius 0.9): penalty vs
-# weight_decay, worst relative difference 2e-7…8e-7 (SGD and Adam); Adam + penalty vs AdamW
-# 0.43…1.47; SGD with clipping, penalty vs decay 0.015…0.042. Training with clipping: ‖W_hh‖₂
-# with decay 0.01 over none 0.758…0.791, with 0.1 over none ≤ 0.37; final loss with 0.1 over
-# Var(y) 0.91…1.10. Bounds leave a margin beyond the worst seed.
+# Bounds: set from the seed sweep recorded in weight_decay_gain.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep weight_decay_gain --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "penalty_equals_weight_decay",

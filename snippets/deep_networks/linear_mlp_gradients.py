@@ -79,9 +79,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: factor error 0.0027…0.019, first/last at σ = 0.85 1.5e-4…6.1e-4
-# (theory 3.5e-4), steepest weight-gradient slope 0.0010…0.0074 decades per layer against
-# 0.061…0.071 for the hidden gradients. Bounds: two to three times the worst seed.
+# Bounds: set from the seed sweep recorded in linear_mlp_gradients.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep linear_mlp_gradients --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "hidden_gradient_factor_is_sigma",

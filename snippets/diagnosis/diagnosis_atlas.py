@@ -133,13 +133,9 @@ def plot(results: dict) -> dict:
             "beyond": (figures["beyond"], alt_beyond)}
 
 
-# Measured over seeds 0–19: wrong verdicts 0 at every seed (LSTM with forget bias 1, which has
-# no expectation, sits at −2.45 … −2.05 decades, just past the threshold); the outlier raises
-# every layer's ratio by at least 16.7 … 468× and its |trend| is 0.12 … 1.26 decades (clean
-# twin: 0.3 at most); clipping changes the trend by 0 (to six digits). Bounds: a margin of about
-# 2× beyond the worst seed, and inside the ±2 decade threshold for the outlier. Post-LN Transformer:
-# healthy, trend −0.19 … −0.01 decades; the sigmoid network in float16 has 32 zero-gradient layers
-# against 7 … 8 in float32 (24 … 25 more).
+# Bounds: set from the seed sweep recorded in diagnosis_atlas.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep diagnosis_atlas --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim("atlas_verdicts_as_expected",
           "Every case of the atlas with an expected verdict gets it from the recorder (number of wrong verdicts).",

@@ -81,11 +81,9 @@ def plot(results: dict) -> dict:
     return {"profiles": (fig, alt)}
 
 
-# Measured over seeds 0–19 (depth 40, 30 time steps): trends sigmoid −25.2 … −24.1 (7–8 of its 40
-# weight gradients underflow to exactly 0), large-init tanh +3.83 … +4.51, plain BN +3.12 … +3.51,
-# RNN −8.58 … −6.78 decades; healthy twins' largest |trend| 0.28 … 0.60 (the LSTM's); every verdict
-# right at every seed. Bounds keep the flags' own ±2 decade threshold inside them and leave at
-# least 0.5 decade beyond the worst seed.
+# Bounds: set from the seed sweep recorded in diagnosis_specimens.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep diagnosis_specimens --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim("wrong_verdicts_none",
           "Every specimen gets the expected verdict: the four broken ones are flagged with the right kind, "

@@ -115,11 +115,9 @@ def plot(results: dict) -> dict:
     return {"updates": (fig, alt)}
 
 
-# Measured over seeds 0–19 (depth 16, 30 steps): sigmoid + SGD first layer moved in float64
-# 5.6e-12 … 1.1e-11, in float32 exactly 0 at
-# every seed, last layer 0.043 … 0.048; ReLU + SGD first/last median update 0.69 … 1.65; sigmoid +
-# Adam first layer moved 4.4e-6 … 1.0e-5 (last layer 0.27), last-step trend −9.9 … −9.2 decades.
-# Bounds: about 2× beyond the worst seed (a decade for the tiny movements).
+# Bounds: set from the seed sweep recorded in diagnosis_training.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep diagnosis_training --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim("sigmoid_sgd_first_layer_moves_in_float64",
           "The same sigmoid SGD run in float64: the first layer does move, by a tiny relative amount.",

@@ -600,10 +600,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: worst χ error 0.091…0.144 (the geometric mean of a factor
-# sits below its mean at width 32); He ReLU trend −0.27…0.76 decades; default ReLU
-# −41.0…−38.6; best sigmoid −22.1…−20.5; BatchNorm ReLU least +9.4…+9.9; naive minus
-# scaled skips 19.9…20.8.
+# Bounds: set from the seed sweep recorded in explorer_grid.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep explorer_grid --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "factor_matches_chi",

@@ -181,6 +181,9 @@ def curvature_falls(clean: dict) -> bool:
     return all(a > b for a, b in zip(values, values[1:]))
 
 
+# Bounds: set from the seed sweep recorded in outlier_gradient_share.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep outlier_gradient_share --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "target_outlier_grows_linearly",

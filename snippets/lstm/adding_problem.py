@@ -99,10 +99,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: RNN 0.99…1.60 of the baseline, LSTM 0.0037…0.047. The step at which
-# the LSTM left the plateau (20-step mean loss < 0.03) ranged over 20 seeds from 97 to 306 with
-# input_scale=8, from 151 to 643 with input_scale=4, and at input_scale=4 with lr 0.03 two
-# of 20 seeds had not left it after 700 steps: the input scale is what fits the task in the budget.
+# Bounds: set from the seed sweep recorded in adding_problem.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep adding_problem --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "rnn_stays_at_baseline",

@@ -74,9 +74,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# ‖W‖₂ at σ = 1 over seeds 0–19: 1.85…2.12 (spectral radius 0.98…1.22).
-# Measured over seeds 0–19: worst error against σ √E[tanh′²] 0.035…0.055; factor per step at σ = 1
-# 0.615…0.652; log₁₀ gradient 50 steps back at σ = 0.5 −24.7…−23.0 and at σ = 3 +4.8…+5.2.
+# Bounds: set from the seed sweep recorded in rnn_gradient_through_time.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep rnn_gradient_through_time --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "unit_scale_norm_above_one",

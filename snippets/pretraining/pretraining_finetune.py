@@ -99,11 +99,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19, on 4 096 held-out samples: final training loss pretrained/random
-# 0.29…0.67; held-out accuracy pretrained − random +0.049…+0.125 (200…510 samples); tanh-Xavier −
-# pretrained +0.051…+0.108 (209…443 samples). Held-out accuracies: random 0.720…0.795, pretrained
-# 0.816…0.866, tanh-Xavier 0.885…0.934; the majority class is 0.500…0.512. The accuracy bounds, 0.03
-# (123 samples), sit well below the worst seed; one sample is 0.00024, so a tie cannot pass.
+# Bounds: set from the seed sweep recorded in pretraining_finetune.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep pretraining_finetune --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "pretrained_trains_further",

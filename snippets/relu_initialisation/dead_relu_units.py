@@ -180,9 +180,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: default, layers 11–20: 0.46…0.54 never fire; He 0.10…0.29 (default
-# minus He 0.19…0.43). Change from init after training: lr 0.001 −0.008…+0.031, lr 0.1 +0.57…+0.69.
-# Final loss at lr 0.001 over lr 0.01: 2.7…11. Bounds leave a margin beyond the worst seed.
+# Bounds: set from the seed sweep recorded in dead_relu_units.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep dead_relu_units --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "default_init_kills_half_the_deep_units",

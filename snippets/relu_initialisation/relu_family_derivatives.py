@@ -78,10 +78,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: |E[ReLU'(z)²] − 1/2| 0.0001…0.0031; the grid values (slope
-# extremes) do not depend on the seed: GELU' spans −0.1289…1.1289, SELU' peaks at 1.7581
-# just left of 0 and is 1.0507 for z > 0. Bounds: 2 times the worst seed for the Monte
-# Carlo value; the exact constants get a 1% window.
+# Bounds: set from the seed sweep recorded in relu_family_derivatives.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep relu_family_derivatives --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "relu_passes_half_the_mean_square",

@@ -92,9 +92,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: residual ratio 1.43…1.75 at every depth, worst relative error
-# against √((1 + 1/L)^(L−1)) 0.012…0.074; plain tanh at 200 layers 0.0063…0.118 (plain ReLU
-# with He init at 200 layers scatters from 5.6e-4 to 7.9, so no claim is made about it).
+# Bounds: set from the seed sweep recorded in residual_gradient_profiles.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep residual_gradient_profiles --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "residual_gradient_matches_theory",

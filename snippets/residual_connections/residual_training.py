@@ -154,13 +154,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: plain 1.00…1.03 of the baseline, residual 0.0016…0.074 (the hardest
-# teacher directions take longer); bounds leave room beyond both. He-initialised plain network,
-# 4 runs per seed: at lr 0.01 for 500 steps 4 of 4 runs end below half the baseline at every
-# seed (median final/baseline 0.018…0.19); at lr 0.05 for 250 steps 0 of 4 at every seed
-# (0…2 diverged). In a 6-run version, 5…6 of 6 and 0 of 6. With 8 runs at lr 0.01 and only
-# 250 steps, 0…8 of 8 trained: the plain network needs the extra steps as well as the
-# smaller learning rate.
+# Bounds: set from the seed sweep recorded in residual_training.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep residual_training --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "plain_network_stays_at_baseline",

@@ -175,9 +175,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19 (root mean square over 8 networks per case): at 24 layers
-# post-LN's last/first 0.74…2.36; pre-LN's fitted exponent −0.60…−0.41; post-LN's
-# last-layer gradient over pre-LN's 3.7…6.5; DeepNorm's largest/smallest 1.03…1.07.
+# Bounds: set from the seed sweep recorded in postln_preln_gradients.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep postln_preln_gradients --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "preln_falls_as_inverse_sqrt_depth",

@@ -214,10 +214,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19 (8 networks per group): post-LN without warm-up solved 0 of 8
-# at every seed; warm-up ended lower in 7…8 of 8 pairs (median final loss with warm-up
-# 1.27…1.66, chance 2.08; none solved within 80 steps); pre-LN without warm-up solved
-# 7…8 of 8.
+# Bounds: set from the seed sweep recorded in warmup_training.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep warmup_training --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "postln_without_warmup_fails",

@@ -66,8 +66,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: spread of h_30 at σ_w = 0.5: 6.4e-10…9.4e-10 (0.5^30 ≈ 9e-10);
-# at σ_w = 1: 0.109…0.152; share of |h_30| > 0.9 at σ_w = 3: 0.547…0.568. Bounds: beyond that range.
+# Bounds: set from the seed sweep recorded in forward_histograms.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep forward_histograms --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "small_scale_collapses",

@@ -113,9 +113,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: worst relative error measured vs network χ 0.009…0.035; worst gap network χ
-# vs theory 0.006…0.023 (with a coarse quadrature it looked like 5 % at σ_w = 4: check the integral); measured
-# factor 0.627…0.651 at σ_w = 0.8 and 1.023…1.045 at σ_w = 1.2.
+# Bounds: set from the seed sweep recorded in mean_field_factor.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep mean_field_factor --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "measured_factor_matches_chi",

@@ -89,9 +89,9 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Measured over seeds 0–19: |3·n·Var(W) − 1| 0.002…0.012; largest |W|·√n 0.999994…1; log₁₀ first/last
-# −7.13…−6.92 (tanh, default), −11.49…−11.11 (ReLU, default), −0.73…−0.53 (tanh, Xavier), −0.21…+0.18
-# (ReLU, He); fitted tanh factor per layer 0.569…0.582 (1/√3 = 0.577). Bounds: beyond the worst seed.
+# Bounds: set from the seed sweep recorded in pytorch_default_init.sweep.json beside this file (min,
+# median and max of every claim over seeds 0–19); renew it with
+# `python -m book.sweep pytorch_default_init --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "default_variance_is_a_third",
