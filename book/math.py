@@ -58,8 +58,10 @@ def render_math(page_html: str) -> tuple[str, list[str]]:
         except MathError as exc:
             errors.append(str(exc))
             return match.group(0)
-        cls = "book-math book-math-display" if display else "book-math"
-        tag = "div" if display else "span"
-        return f'<{tag} class="{cls}">{mathml}</{tag}>'
+        if display:
+            # A display equation wider than the column scrolls inside its own box, which
+            # keyboard users must be able to focus to scroll (as the code boxes are).
+            return f'<div class="book-math book-math-display" tabindex="0">{mathml}</div>'
+        return f'<span class="book-math">{mathml}</span>'
 
     return MATH.sub(replace, page_html), errors

@@ -183,9 +183,9 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
     return (
         '\n<div class="admonition book-claims" markdown>\n'
         '<p class="admonition-title">Tested claims</p>\n'
-        "<table>\n<thead><tr><th>Claim</th>"
+        '<div class="book-claims-scroll" tabindex="0">\n<table>\n<thead><tr><th>Claim</th>'
         f"<th>Measured (seed {BUILD_SEED})</th><th>Range over seeds {seeds}</th><th>Check</th></tr></thead>\n"
-        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n</div>\n"
         f"<p>The build evaluates every check at seeds {seeds} and fails if one does not hold; "
         f"the same checks run in {', '.join(tests)}.</p>\n</div>\n"
     )
