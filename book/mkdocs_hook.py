@@ -182,6 +182,9 @@ def on_page_content(html: str, page, config, files) -> str:
         # Code cells scroll sideways: keyboard users must be able to focus them.
         html = html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
         up = "../" * page.url.count("/")
+        # Links copied from the chapter (exercises) point at its Markdown files: send them
+        # to the chapters' pages (mkdocs-jupyter leaves them as they are).
+        html = CHAPTER_LINK.sub(lambda m: f'href="{up}{m.group(1)}/{m.group(2) or ""}"', html)
         html = _notebook_styles(html, up)
         html = _notebook_figures(html, up, page, config)
         link = (
@@ -242,6 +245,7 @@ def fold_long_code(html: str) -> str:
 #: mkdocs-jupyter inlines the same ~580 KB of notebook CSS into every notebook page; the
 #: hook moves it into one shared file, which the browser fetches once.
 NOTEBOOK_CSS = "assets/book-notebook.css"
+CHAPTER_LINK = re.compile(r'href="(?!https?:|/|#)(?:\./)?([a-z_]+)\.md(#[^"]*)?"')
 STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>\s*", re.S)
 DATA_HREF = re.compile(r'href="data:image/(svg\+xml|png);base64,([A-Za-z0-9+/=\s]+)"')
 DATA_IMAGE = re.compile(r'<img\s+alt="[^"]*"\s+src="data:image/(svg\+xml|png);base64,([A-Za-z0-9+/=\s]+)"\s*/?>')
