@@ -173,9 +173,9 @@ def recolour_svg(svg: str, theme: str) -> str:
     return svg
 
 
-#: The smallest text a figure may carry, in points: at the desktop column (688 CSS px for a
-#: figure about 7.2 in wide) that is at least 10 CSS px. Smaller sizes asked for in plot()
-#: are raised to it when the figure is drawn.
+#: The smallest text a figure may carry, in points: at the desktop column (688 CSS px
+#: for a figure about 7.2 in wide) that is at least 10 CSS px. Smaller sizes asked for
+#: in plot() are raised to it when the figure is drawn.
 MIN_FONT_PT = 10.0
 #: Text with mathtext (``$…$``, log-axis ticks included) is drawn at least this large,
 #: so that its sub- and superscripts (70 % of it) are 10 CSS px too.
@@ -191,13 +191,16 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float
     class LegibleFigure(Figure):
         def draw(self, renderer):
             for text in self.findobj(Text):
-                floor = MIN_MATH_FONT_PT if text.get_text().count("$") >= 2 else MIN_FONT_PT
+                has_math = text.get_text().count("$") >= 2
+                floor = MIN_MATH_FONT_PT if has_math else MIN_FONT_PT
                 if text.get_fontsize() < floor:
                     text.set_fontsize(floor)
             super().draw(renderer)
 
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained",
-                             FigureClass=LegibleFigure)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width, height), layout="constrained",
+        FigureClass=LegibleFigure,
+    )
     return fig, axes
 
 

@@ -71,7 +71,11 @@ def plot(results: dict) -> dict:
         left.plot(layers, entry["saturated"], label=label, **style)
         right.semilogy(layers, entry["hidden"], label=label, **style)
     left.set(xlabel="layer l", ylabel="fraction of saturated units", title="saturation per layer", ylim=(-0.02, 1))
-    right.set(xlabel="layer l", ylabel="$\\|\\partial L/\\partial h_l\\|$", title="gradient at each layer's output")
+    right.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial h_l\\|$",
+        title="gradient at each layer's output",
+    )
     left.legend(fontsize=8)
     alt = (
         "Left: fraction of saturated units per layer. At σ_w = 1 no unit of the tanh or sigmoid network is "

@@ -65,8 +65,16 @@ def plot(results: dict) -> dict:
         label = f"σ = {scale['sigma']:g} (×{scale['hidden_factor_per_layer']:.3f} per layer)"
         left.semilogy(layers, scale["hidden"], label=label)
         right.semilogy(layers, scale["weight"], label=f"σ = {scale['sigma']:g}")
-    left.set(xlabel="layer l", ylabel="$\\|\\partial L/\\partial h_l\\|$", title="gradient at each layer's output")
-    right.set(xlabel="layer l", ylabel="$\\|\\partial L/\\partial W_l\\|$", title="gradient of each layer's weights")
+    left.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial h_l\\|$",
+        title="gradient at each layer's output",
+    )
+    right.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial W_l\\|$",
+        title="gradient of each layer's weights",
+    )
     # Below the panels: inside them, the legends would cover the σ = 1.15 lines.
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))

@@ -80,7 +80,9 @@ def plot(results: dict) -> dict:
         ax.set(xlabel="relative depth l / L", title=names[kind])
         ax.set_ylim(1e-3, 1e1)
         ax.minorticks_off()  # fewer SVG elements: the figure stays small
-    axes[0].set_ylabel("$\\|\\partial L/\\partial h_l\\|$ / $\\|\\partial L/\\partial h_L\\|$")
+    axes[0].set_ylabel(
+        "$\\|\\partial L/\\partial h_l\\|$ / $\\|\\partial L/\\partial h_L\\|$",
+    )
     axes[0].legend()
     # The residual network's three depths draw one line; the legend says so.
     axes[2].legend(title="the three depths coincide", loc="lower center")
