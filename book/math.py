@@ -46,6 +46,38 @@ def to_mathml(latex: str, display: bool) -> str:
     return mathml.replace("<math ", f'<math alttext="{html.escape(latex, quote=True)}" ', 1)
 
 
+#: Where a long display formula may wrap onto a new line: before a top-level relation, and
+#: at a top-level \\qquad / \\quad (which separate formulas written side by side).
+BREAK = re.compile(r"\\qquad\b|\\quad\b|\\(?:begin|end)\{[^}]*\}|\\left\b|\\right\b|\\[A-Za-z]+|\\.|[{}]|=|<|>")
+RELATIONS = ("=", "<", ">", "\\approx", "\\le", "\\ge", "\\leq", "\\geq", "\\ll", "\\gg", "\\sim", "\\propto", "\\to")
+
+
+def split_display(latex: str) -> list[tuple[str, bool]]:
+    """Split a display formula into pieces that may wrap: ``[(latex, starts_a_new_formula)]``.
+
+    Breaks only at the top level (outside braces, ``\\left…\\right`` and environments):
+    at ``\\qquad``/``\\quad`` (a new formula; the spacing becomes the gap between pieces)
+    and before a relation sign (the piece starts with it, as a continued line does).
+    """
+    pieces: list[tuple[str, bool]] = []
+    depth, start, new = 0, 0, False
+    for match in BREAK.finditer(latex):
+        token = match.group(0)
+        if token in ("{", "\\left") or token.startswith("\\begin"):
+            depth += 1
+        elif token in ("}", "\\right") or token.startswith("\\end"):
+            depth -= 1
+        elif depth == 0 and token in ("\\qquad", "\\quad"):
+            pieces.append((latex[start:match.start()], new))
+            start, new = match.end(), True
+        elif depth == 0 and token in RELATIONS:
+            if latex[start:match.start()].strip():
+                pieces.append((latex[start:match.start()], new))
+                start, new = match.start(), False
+    pieces.append((latex[start:], new))
+    return [(text.strip(), gap) for text, gap in pieces if text.strip()]
+
+
 def render_math(page_html: str) -> tuple[str, list[str]]:
     """Return the page with every formula typeset, and the formulas that failed."""
     errors: list[str] = []
@@ -54,12 +86,21 @@ def render_math(page_html: str) -> tuple[str, list[str]]:
         display = match.group("block") is not None
         latex = html.unescape(match.group("block") if display else match.group("inline"))
         try:
-            mathml = to_mathml(latex.strip(), display)
+            if display:
+                pieces = split_display(latex.strip())
+                mathml = "".join(
+                    f'<span class="book-math-piece{" book-math-gap" if gap else ""}">{to_mathml(text, True)}</span>'
+                    for text, gap in pieces
+                ) if len(pieces) > 1 else to_mathml(latex.strip(), True)
+            else:
+                mathml = to_mathml(latex.strip(), False)
         except MathError as exc:
             errors.append(str(exc))
             return match.group(0)
-        cls = "book-math book-math-display" if display else "book-math"
-        tag = "div" if display else "span"
-        return f'<{tag} class="{cls}">{mathml}</{tag}>'
+        if display:
+            # A display equation wider than the column scrolls inside its own box, which
+            # keyboard users must be able to focus to scroll (as the code boxes are).
+            return f'<div class="book-math book-math-display" tabindex="0">{mathml}</div>'
+        return f'<span class="book-math">{mathml}</span>'
 
     return MATH.sub(replace, page_html), errors

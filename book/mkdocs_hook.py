@@ -10,6 +10,10 @@ stops the strict build (``make site``, CI, deploy); otherwise its page shows a w
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import html as html_lib
 import logging
 import re
 import sys
@@ -34,6 +38,7 @@ state: dict = {"serving": False, "views": {}, "outcomes": [], "notebooks": {}, "
 #: The notebooks themselves stay in the build cache; nothing is written into docs/.
 NOTEBOOK_DIR = "notebooks"
 #: Notebook pages may reference MathJax from a CDN; the book typesets math itself.
+CODE_BLOCK = re.compile(r'<div class="(?:language-\w+ )?highlight"')
 MATHJAX_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]*mathjax[^>]*>\s*</script>", re.I)
 
 
@@ -59,6 +64,8 @@ def _source_url(config):
 def on_pre_build(config) -> None:
     """Run the snippets and assemble the notebooks before MkDocs collects the docs' files."""
     root = _project_root(config)
+    state.pop("figure_index", None)
+    state["notebook_css"] = []
     try:
         options = runner.Options.from_env()
     except ValueError as exc:
@@ -160,7 +167,11 @@ def _run_it_yourself(page) -> str:
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
-        return markdown  # a notebook: assembled and filled by book.notebooks, rendered by mkdocs-jupyter
+        # A notebook: assembled and filled by book.notebooks, rendered by mkdocs-jupyter. It
+        # repeats its chapter's code, so it stays out of the search index: searches find the
+        # chapter, which links to its notebook.
+        page.meta["search"] = {"exclude": True}
+        return markdown
     rendered = pages.render(markdown, page.file.src_uri, state["views"], _source_url(config))
     text = rendered.markdown
     failed = [state["views"][i] for i in rendered.used if state["views"][i].result is None]
@@ -197,11 +208,20 @@ def on_page_content(html: str, page, config, files) -> str:
         html = MATHJAX_SCRIPT.sub("", html)
         # Code cells scroll sideways: keyboard users must be able to focus them.
         html = html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
+        up = "../" * page.url.count("/")
+        # Links copied from the chapter (exercises) point at its Markdown files: send them
+        # to the chapters' pages (mkdocs-jupyter leaves them as they are).
+        html = CHAPTER_LINK.sub(lambda m: f'href="{up}{m.group(1)}/{m.group(2) or ""}"', html)
+        html = _notebook_styles(html, up)
+        html = _notebook_figures(html, up, page, config)
         link = (
             f'<p class="book-notebook-download"><a href="{name}" download>Download this notebook (.ipynb)</a> '
             "— run it from inside a clone of the repository.</p>\n"
         )
         return link + html
+    html = fold_long_code(html)
+    # Code stays out of the search index (its text would crowd the prose out of the results).
+    html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
     rendered, errors = math.render_math(html)
     if errors:
         message = f"page '{page.file.src_uri}': " + "; ".join(errors)
@@ -209,6 +229,119 @@ def on_page_content(html: str, page, config, files) -> str:
             raise PluginError(message)
         log.error(message)
     return rendered
+
+
+#: A code block longer than this many lines opens folded: its first FOLD_SHOWN lines show
+#: (the function's signature and docstring, what the prose discusses), the rest on request.
+FOLD_LINES = 30
+FOLD_SHOWN = 14
+HIGHLIGHT_BLOCK = re.compile(r'<div class="highlight">(?:(?!<div class="highlight">).)*?</code></pre></div>', re.S)
+
+
+PLAIN_NAME = re.compile(r'<span class="n">([^<]*)</span>')
+SAME_CLASS = re.compile(r'(<span class="(\w+)">[^<]*)</span><span class="\2">')
+
+
+def lighten_code(block: str) -> str:
+    """A highlighted block in fewer bytes, drawn the same: names are drawn in the code's
+    own colour (their span changes nothing), and neighbouring tokens of one class share
+    a span."""
+    block = PLAIN_NAME.sub(r"\1", block)
+    while True:
+        merged = SAME_CLASS.sub(r"\1", block)
+        if merged == block:
+            return block
+        block = merged
+
+
+def fold_long_code(html: str) -> str:
+    """Wrap each long code block in a fold (book.js adds the button that opens it)."""
+
+    def fold(match: re.Match) -> str:
+        block = lighten_code(match.group(0))
+        code = block[block.find("<code"):]
+        lines = code.count("\n")
+        if lines <= FOLD_LINES:
+            return block
+        return (f'<div class="book-code-fold" data-lines="{lines}" style="--book-fold-lines: {FOLD_SHOWN}">'
+                f"{block}</div>")
+
+    return HIGHLIGHT_BLOCK.sub(fold, html)
+
+
+#: mkdocs-jupyter inlines the same ~580 KB of notebook CSS into every notebook page; the
+#: hook moves it into one shared file, which the browser fetches once.
+NOTEBOOK_CSS = "assets/book-notebook.css"
+CHAPTER_LINK = re.compile(r'href="(?!https?:|/|#)(?:\./)?([a-z_]+)\.md(#[^"]*)?"')
+STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>\s*", re.S)
+DATA_HREF = re.compile(r'href="data:image/(svg\+xml|png);base64,([A-Za-z0-9+/=\s]+)"')
+DATA_IMAGE = re.compile(r'<img\s+alt="[^"]*"\s+src="data:image/(svg\+xml|png);base64,([A-Za-z0-9+/=\s]+)"\s*/?>')
+
+
+def _notebook_styles(html: str, up: str) -> str:
+    styles = state.setdefault("notebook_css", [])
+
+    def take(match: re.Match) -> str:
+        if match.group(1) not in styles:
+            styles.append(match.group(1))
+        return ""
+
+    html = STYLE_BLOCK.sub(take, html)
+    return f'<link rel="stylesheet" href="{up}{NOTEBOOK_CSS}">\n' + html
+
+
+def _figure_index() -> dict[str, tuple[str, str, str]]:
+    """sha256 of each light figure's bytes -> (light site path, dark site path, alt text)."""
+    if "figure_index" not in state:
+        index = {}
+        for outcome in state["outcomes"]:
+            result = outcome.result or {}
+            for figure in result.get("figures", {}).values():
+                source = outcome.files.get(figure.get("light", ""))
+                if source is not None and Path(source).is_file():
+                    digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+                    index[digest] = (figure["light"], figure["dark"], figure["alt"])
+        state["figure_index"] = index
+    return state["figure_index"]
+
+
+def _notebook_figures(html: str, up: str, page, config) -> str:
+    """The notebook's figures as links to the site's own files (light and dark, with their
+    alt text) instead of base64 copies; an output that is not a published figure becomes a
+    file beside the page, on a white background (it is drawn for a light page)."""
+    index = _figure_index()
+    written: dict[str, str] = {}
+
+    def locate(kind: str, payload: str) -> tuple[str, str | None, str | None]:
+        """(url of the light image, url of the dark one or None, alt text or None)."""
+        data = base64.b64decode(payload)
+        digest = hashlib.sha256(data).hexdigest()
+        known = index.get(digest)
+        if known:
+            light, dark, alt = known
+            return f"{up}{light}", f"{up}{dark}", alt
+        if digest not in written:
+            name = f"output-{len(written) + 1}.{'svg' if kind == 'svg+xml' else 'png'}"
+            target = Path(config.site_dir) / Path(page.file.dest_uri).parent / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            written[digest] = name
+        return written[digest], None, None
+
+    def image(match: re.Match) -> str:
+        light, dark, alt = locate(match.group(1), match.group(2))
+        if dark is None:
+            return (f'<img class="book-notebook-output" alt="Output of the cell above (a figure)." '
+                    f'src="{light}" loading="lazy">')
+        alt = html_lib.escape(alt, quote=True)
+        return (f'<img class="book-notebook-figure" alt="{alt}" src="{light}#only-light" loading="lazy">'
+                f'<img class="book-notebook-figure" alt="{alt}" src="{dark}#only-dark" loading="lazy">')
+
+    def link(match: re.Match) -> str:
+        return f'href="{locate(match.group(1), match.group(2))[0]}"'
+
+    html = DATA_IMAGE.sub(image, html)
+    return DATA_HREF.sub(link, html)
 
 
 def _after_title(markdown: str, block: str) -> str:
@@ -219,7 +352,52 @@ def _after_title(markdown: str, block: str) -> str:
     return block + "\n" + markdown
 
 
+GLIGHTBOX_JS = re.compile(r'<script src="([^"]*glightbox\.min\.js)"></script>\s*')
+GLIGHTBOX_CSS = re.compile(r'<link href="([^"]*glightbox\.min\.css)" rel="stylesheet">\s*')
+GLIGHTBOX_INIT = re.compile(r'<script id="init-glightbox">const lightbox = GLightbox\((\{.*?\})\);.*?</script>', re.S)
+#: The zoom (glightbox, ~70 KB) loads when a reader first clicks a figure, not on every visit.
+LAZY_GLIGHTBOX = """<script id="init-glightbox">(function () {
+  if (window.bookLightbox) return;
+  var options = %s, js = new URL(%s, document.baseURI).href, css = new URL(%s, document.baseURI).href;
+  var box = null, loading = null;
+  window.bookLightbox = true;
+  function load() {
+    if (!loading) loading = new Promise(function (resolve, reject) {
+      var link = document.createElement("link"); link.rel = "stylesheet"; link.href = css;
+      document.head.appendChild(link);
+      var script = document.createElement("script"); script.src = js;
+      script.onload = resolve; script.onerror = reject; document.head.appendChild(script);
+    });
+    return loading;
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.glightbox");
+    if (!link || box) return;
+    event.preventDefault(); event.stopPropagation();
+    load().then(function () {
+      box = GLightbox(options);
+      document$.subscribe(function () { box.reload(); });
+      link.click();
+    });
+  }, true);
+})();</script>"""
+
+
+def on_post_page(output: str, page, config) -> str:
+    init = GLIGHTBOX_INIT.search(output)
+    js, css = GLIGHTBOX_JS.search(output), GLIGHTBOX_CSS.search(output)
+    if not (init and js and css):
+        return output
+    lazy = LAZY_GLIGHTBOX % (init.group(1), json.dumps(js.group(1)), json.dumps(css.group(1)))
+    output = GLIGHTBOX_INIT.sub(lambda m: lazy, output)
+    return GLIGHTBOX_CSS.sub("", GLIGHTBOX_JS.sub("", output))
+
+
 def on_post_build(config) -> None:
+    if state.get("notebook_css"):
+        target = Path(config.site_dir) / NOTEBOOK_CSS
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(state["notebook_css"]), encoding="utf-8")
     if state["outcomes"]:
         log.info("Snippet timings:\n%s", _timings())
 

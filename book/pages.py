@@ -145,49 +145,84 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     )
 
 
+INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+
+
+def statement_html(text: str) -> str:
+    """A claim's statement as HTML: its ``$…$`` typeset as MathML (as the page's own math)."""
+    from book.math import MathError, to_mathml
+
+    parts, last = [], 0
+    for match in INLINE_MATH.finditer(text):
+        parts.append(html.escape(text[last:match.start()]))
+        try:
+            parts.append(f'<span class="book-math">{to_mathml(match.group(1).strip(), False)}</span>')
+        except MathError as exc:
+            raise PageError(f"claim statement {text!r}: {exc}", kind="claims") from None
+        last = match.end()
+    parts.append(html.escape(text[last:]))
+    return "".join(parts)
+
+
+def _spread(claim: dict) -> str:
+    values = [claim["values"][str(s)] for s in CLAIM_SEEDS]
+    if all(isinstance(v, bool) for v in values):
+        return "true at every seed" if all(values) else "not true at every seed"
+    if claim.get("out_of"):
+        low, high = int(min(values)), int(max(values))
+        counts = f"{low}" if low == high else f"{low}–{high}"
+        return f"{counts} of {claim['out_of']} runs"
+    low, high = min(values), max(values)
+    if format_measured(low, claim["fmt"]) == format_measured(high, claim["fmt"]):
+        return format_measured(low, claim["fmt"]) + " at every seed"
+    return f"{format_measured(low, claim['fmt'])} … {format_measured(high, claim['fmt'])}"
+
+
 def render_claims(views: list[SnippetView], source_url: Callable[[str], str | None]) -> str:
+    """The page's tested claims, one card per claim: the statement first (with its math
+    typeset), then the value measured for this page, its range over the claim seeds, and
+    the check; the claim's id names its test. Cards stack on a phone; no table to scroll."""
     seeds = f"{CLAIM_SEEDS[0]}–{CLAIM_SEEDS[-1]}"
-    rows, tests = [], []
+    groups, tests = [], []
     for view in views:
         test_path = "tests/" + view.source.split("/", 1)[1].rsplit("/", 1)[0] + f"/test_{view.id}.py"
         url = source_url(test_path)
-        tests.append(f'<a href="{html.escape(url)}"><code>{test_path}</code></a>' if url else f"<code>{test_path}</code>")
-        title = html.escape(view.result["title"]) if view.result else ""
-        rows.append(f'<tr class="book-claim-snippet"><th colspan="4"><code>{view.id}</code> {title}</th></tr>')
+        link = (lambda inner: f'<a href="{html.escape(url)}">{inner}</a>') if url else (lambda inner: inner)
+        tests.append(link(f"<code>{test_path}</code>"))
         if view.result is None:
-            rows.append(
-                f'<tr class="book-claim-failed"><td colspan="4">Snippet <code>{view.id}</code> has no result: '
-                f"{html.escape(view.error.splitlines()[0] if view.error else 'not run')}</td></tr>"
+            reason = html.escape(view.error.splitlines()[0] if view.error else "not run")
+            groups.append(
+                f'<li class="book-claim book-claim-failed"><p class="book-claim-statement">The experiment '
+                f"<code>{view.id}</code> has no result, so its claims could not be checked: {reason}</p></li>"
             )
             continue
+        title = html.escape(view.result["title"])
+        cards = []
         for claim in view.result["claims"]:
-            values = [claim["values"][str(s)] for s in CLAIM_SEEDS]
-            formatted = claim["formatted"]
-            if all(isinstance(v, bool) for v in values):
-                spread = "true at every seed" if all(values) else "not true at every seed"
-            elif claim.get("out_of"):
-                low, high = int(min(values)), int(max(values))
-                counts = f"{low}" if low == high else f"{low}–{high}"
-                spread = f"{counts} of {claim['out_of']} runs"
-            else:
-                low, high = min(values), max(values)
-                spread = f"{format_measured(low, claim['fmt'])} … {format_measured(high, claim['fmt'])}"
-            rows.append(
-                "<tr>"
-                f"<td>{html.escape(claim['statement'])}</td>"
-                f"<td class=\"book-claim-value\">{html.escape(formatted[str(BUILD_SEED)])}</td>"
-                f"<td class=\"book-claim-value\">{html.escape(spread)}</td>"
-                f"<td class=\"book-claim-check\">{html.escape(claim['check'])}</td>"
-                "</tr>"
+            test_link = link(f"<code>{html.escape(claim['id'])}</code>")
+            failed = "" if claim.get("passed", True) else " book-claim-failed"
+            cards.append(
+                f'<li class="book-claim{failed}">'
+                f'<p class="book-claim-statement">{statement_html(claim["statement"])}</p>'
+                '<dl class="book-claim-numbers">'
+                f"<div><dt>Measured</dt><dd>{html.escape(claim['formatted'][str(BUILD_SEED)])}</dd></div>"
+                f"<div><dt>Seeds {seeds}</dt><dd>{html.escape(_spread(claim))}</dd></div>"
+                f"<div><dt>Check</dt><dd>{html.escape(claim['check'])}</dd></div>"
+                f'<div class="book-claim-test"><dt>Test</dt><dd>{test_link}</dd></div>'
+                "</dl></li>"
             )
+        groups.append(
+            f'<li class="book-claims-group"><p class="book-claims-experiment">{title}</p>'
+            f'<ul class="book-claims-list">{"".join(cards)}</ul></li>'
+        )
     return (
-        '\n<div class="admonition book-claims" markdown>\n'
+        '\n<div class="admonition book-claims">\n'
         '<p class="admonition-title">Tested claims</p>\n'
-        "<table>\n<thead><tr><th>Claim</th>"
-        f"<th>Measured (seed {BUILD_SEED})</th><th>Range over seeds {seeds}</th><th>Check</th></tr></thead>\n"
-        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
-        f"<p>The build evaluates every check at seeds {seeds} and fails if one does not hold; "
-        f"the same checks run in {', '.join(tests)}.</p>\n</div>\n"
+        f'<p class="book-claims-intro">Each sentence below is checked against the numbers the code on this page '
+        f"measured: the build reruns every experiment at seeds {seeds} and stops if a check fails. "
+        f"“Measured” is the value at seed {BUILD_SEED}, the one the figures and text show.</p>\n"
+        f'<ul class="book-claims-groups">{"".join(groups)}</ul>\n'
+        f'<p class="book-claims-tests">The same checks run as tests in {", ".join(tests)}.</p>\n</div>\n'
     )
 
 
@@ -257,7 +292,14 @@ def render(
     claims_marker = re.compile(r"\[\[\s*claims\s*\]\]")
     if used and not claims_marker.search(text):
         out.errors.append(PageError("uses snippets but has no [[claims]] block to show their tested claims", "claims"))
-    text = claims_marker.sub(lambda m: render_claims([views[i] for i in used], source_url), text)
+    def claims_block(match: re.Match) -> str:
+        try:
+            return render_claims([views[i] for i in used], source_url)
+        except PageError as exc:
+            out.errors.append(exc)
+            return f"**⚠ {html.escape(str(exc))}**"
+
+    text = claims_marker.sub(claims_block, text)
     out.markdown, out.used = text, used
     return out
 

@@ -150,7 +150,11 @@ def theme_rc(theme: str) -> dict:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "legend.frameon": False,
-        "font.size": 10,
+        "font.size": 10.5,
+        "legend.fontsize": MIN_FONT_PT,
+        "legend.title_fontsize": MIN_FONT_PT,
+        "xtick.labelsize": MIN_FONT_PT,
+        "ytick.labelsize": MIN_FONT_PT,
         "lines.linewidth": 1.8,
         # Text stays text in the SVG (about 40 % smaller than glyph paths, and selectable):
         # the browser draws it with the reader's own sans-serif font; no font is downloaded.
@@ -169,11 +173,34 @@ def recolour_svg(svg: str, theme: str) -> str:
     return svg
 
 
+#: The smallest text a figure may carry, in points: at the desktop column (688 CSS px
+#: for a figure about 7.2 in wide) that is at least 10 CSS px. Smaller sizes asked for
+#: in plot() are raised to it when the figure is drawn.
+MIN_FONT_PT = 10.0
+#: Text with mathtext (``$…$``, log-axis ticks included) is drawn at least this large,
+#: so that its sub- and superscripts (70 % of it) are 10 CSS px too.
+MIN_MATH_FONT_PT = 11.6
+
+
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float = 3.2):
     """A figure of the site's size with ``ncols × nrows`` axes (an array when more than one)."""
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
+    class LegibleFigure(Figure):
+        def draw(self, renderer):
+            for text in self.findobj(Text):
+                has_math = text.get_text().count("$") >= 2
+                floor = MIN_MATH_FONT_PT if has_math else MIN_FONT_PT
+                if text.get_fontsize() < floor:
+                    text.set_fontsize(floor)
+            super().draw(renderer)
+
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width, height), layout="constrained",
+        FigureClass=LegibleFigure,
+    )
     return fig, axes
 
 

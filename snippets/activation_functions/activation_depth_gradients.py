@@ -70,8 +70,17 @@ def plot(results: dict) -> dict:
     for name, entry in results["by_activation"].items():
         left.semilogy(layers, entry["hidden"], label=f"{name} + {entry['init']}")
         right.plot(layers, np.sqrt(entry["mean_square_slope"]), label=name)
-    left.set(xlabel="layer l", ylabel="‖∂L/∂h_l‖", title="gradient at each layer's output")
-    right.set(xlabel="layer l", ylabel="rms of φ′(z_l)", title="typical derivative per layer", ylim=(0, 1.05))
+    left.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial h_l\\|$",
+        title="gradient at each layer's output",
+    )
+    right.set(
+        xlabel="layer l",
+        ylabel="rms of $\\phi'(z_l)$",
+        title="typical derivative per layer",
+        ylim=(0, 1.05),
+    )
     left.legend(fontsize=8)
     right.legend(fontsize=8)
     alt = (

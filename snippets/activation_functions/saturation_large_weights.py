@@ -66,12 +66,16 @@ def plot(results: dict) -> dict:
     fig, (left, right) = new_figure(ncols=2)
     layers = np.arange(1, results["depth"] + 1)
     for entry in results["by_case"].values():
-        label = f"{entry['activation']}, σ_w = {entry['sigma_w']:g}"
+        label = f"{entry['activation']}, $\\sigma_w$ = {entry['sigma_w']:g}"
         style = {"ls": "-" if entry["sigma_w"] > 1 else "--", "color": PALETTE[entry["activation"] == "tanh"]}
         left.plot(layers, entry["saturated"], label=label, **style)
         right.semilogy(layers, entry["hidden"], label=label, **style)
     left.set(xlabel="layer l", ylabel="fraction of saturated units", title="saturation per layer", ylim=(-0.02, 1))
-    right.set(xlabel="layer l", ylabel="‖∂L/∂h_l‖", title="gradient at each layer's output")
+    right.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial h_l\\|$",
+        title="gradient at each layer's output",
+    )
     left.legend(fontsize=8)
     alt = (
         "Left: fraction of saturated units per layer. At σ_w = 1 no unit of the tanh or sigmoid network is "

@@ -77,7 +77,11 @@ def plot(results: dict) -> dict:
     for entry in results["by_batch"].values():
         left.semilogy(layers, entry["plain_bn"]["weight_grad"],
                       label=f"batch {entry['batch']} (×{entry['plain_bn']['factor_per_layer']:.2f} per layer)")
-    left.set(xlabel="layer l", ylabel="‖∂L/∂W_l‖ / ‖∂L/∂W_L‖", title="plain Linear → BN → ReLU")
+    left.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial W_l\\|$ / $\\|\\partial L/\\partial W_L\\|$",
+        title="plain Linear → BN → ReLU",
+    )
     left.legend(fontsize=8)
     middle = results["by_batch"][f"batch_{results['batches'][1]}"]
     right.semilogy(layers, middle["plain_bn"]["weight_grad"], label="plain, with BN")

@@ -112,7 +112,11 @@ def plot(results: dict) -> dict:
     half = exploding["by_value"]["q050"]
     right.semilogy(layers, half["layer_norms"], "^-", ms=3, label="clip_grad_value_ (median)")
     right.semilogy(layers, results["vanishing"]["layer_norms"], ":", label="sigmoid net (vanishing), unclipped")
-    right.set(xlabel="layer l", ylabel="‖∂L/∂W_l‖", title="per-layer gradient")
+    right.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial W_l\\|$",
+        title="per-layer gradient",
+    )
     right.legend(fontsize=7)
     alt = (
         "Left: cosine between the clipped and the original gradient of an exploding tanh network against the "

@@ -65,10 +65,19 @@ def plot(results: dict) -> dict:
         label = f"σ = {scale['sigma']:g} (×{scale['hidden_factor_per_layer']:.3f} per layer)"
         left.semilogy(layers, scale["hidden"], label=label)
         right.semilogy(layers, scale["weight"], label=f"σ = {scale['sigma']:g}")
-    left.set(xlabel="layer l", ylabel="‖∂L/∂h_l‖", title="gradient at each layer's output")
-    right.set(xlabel="layer l", ylabel="‖∂L/∂W_l‖", title="gradient of each layer's weights")
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
+    left.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial h_l\\|$",
+        title="gradient at each layer's output",
+    )
+    right.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial W_l\\|$",
+        title="gradient of each layer's weights",
+    )
+    # Below the panels: inside them, the legends would cover the σ = 1.15 lines.
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     alt = (
         "Two log-scale panels against layer index for σ = 0.85, 1 and 1.15. Left: the gradient at each "
         "layer's output is a straight line on the log axis, falling toward the input for σ below 1 and "

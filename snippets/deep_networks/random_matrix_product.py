@@ -95,7 +95,11 @@ def plot(results: dict) -> dict:
         band = (curve["p10_log10"][every], curve["p90_log10"][every])
         left.fill_between(steps[every], *band, color=line.get_color(), alpha=0.18, lw=0)
         left.plot(steps[[0, -1]], steps[[0, -1]] * curve["rate_theory"] / math.log(10), ls=":", color=line.get_color(), lw=1.2)
-    left.set(xlabel="number of factors k", ylabel="log₁₀ ‖W_k ⋯ W_1 v‖", title="size of the product")
+    left.set(
+        xlabel="number of factors k",
+        ylabel="log₁₀ $\\|W_k \\cdots W_1 v\\|$",
+        title="size of the product",
+    )
     left.legend(fontsize=8)
 
     grid = np.linspace(0.75, 1.3, 100)

@@ -83,7 +83,8 @@ def measure(length: int = 50, hidden: int = 16, batch: int = 32, steps: int = 40
 # --8<-- [start:plot]
 def plot(results: dict) -> dict:
     fig, ax = new_figure(width=6.0, height=3.3)
-    for kind, label in (("rnn", "vanilla tanh RNN"), ("lstm", f"LSTM (b_f = {results['forget_bias']:g})")):
+    lstm_label = f"LSTM ($b_f$ = {results['forget_bias']:g})"
+    for kind, label in (("rnn", "vanilla tanh RNN"), ("lstm", lstm_label)):
         curve = results[kind]["loss_curve"]
         ax.semilogy(19 + 5 * np.arange(len(curve)), curve, label=label)
     ax.axhline(results["baseline_mse"], ls=":", color="0.5", lw=1.2, label="predict 1 (baseline)")

@@ -98,11 +98,17 @@ def plot(results: dict) -> dict:
     for name in FORGET_BIASES:
         entry = results[name]
         (line,) = ax.plot(gaps, entry["log10_grad"],
-                          label=f"LSTM, b_f = {entry['forget_bias']:g}{' (default)' if name == 'default' else ''}")
+                          label=f"LSTM, $b_f$ = {entry['forget_bias']:g}"
+                          + (" (default)" if name == "default" else ""))
         ax.plot(gaps, entry["log10_cell_path"], ls=":", color=line.get_color(), lw=1.4)
     ax.plot(gaps, results["gru"]["log10_grad"], ls="--", label="GRU (default)")
     ax.plot([], [], ls=":", color="0.5", lw=1.4, label="forget gates alone, ∏ f")
-    ax.set(xlabel="time gap T − t", ylabel="log₁₀ ‖∂L/∂c_t‖  (GRU: ‖∂L/∂h_t‖)", title="gradient through the cell state")
+    ax.set(
+        xlabel="time gap T − t",
+        ylabel="log₁₀ $\\|\\partial L/\\partial c_t\\|$  "
+        "(GRU: $\\|\\partial L/\\partial h_t\\|$)",
+        title="gradient through the cell state",
+    )
     ax.legend(fontsize=8)
     alt = (
         "Log10 of the gradient reaching the LSTM cell state T − t steps back, against the gap, for forget-gate "

@@ -63,7 +63,11 @@ def plot(results: dict) -> dict:
     gaps = np.arange(results["steps"])
     for entry in results["by_sigma"].values():
         ax.plot(gaps, entry["log10_grad"], label=f"σ = {entry['sigma']:g} (×{entry['factor_per_step']:.2f} per step)")
-    ax.set(xlabel="time gap T − t", ylabel="log₁₀ ‖vᵀ ∂h_T/∂h_t‖", title="vanilla tanh RNN")
+    ax.set(
+        xlabel="time gap T − t",
+        ylabel="log₁₀ $\\|v^\\top \\partial h_T/\\partial h_t\\|$",
+        title="vanilla tanh RNN",
+    )
     ax.legend(fontsize=8)
     alt = (
         "Log10 of the gradient reaching the hidden state T − t steps back, against the gap, for recurrent "

@@ -202,8 +202,16 @@ def plot(results: dict) -> dict:
         theory = entry["hidden"][-1] * entry["theory_factor"] ** (layers[-1] - ends)
         left.semilogy(ends, theory, ls=":", lw=1.2, color=line.get_color())
         right.semilogy(layers, entry["weight"], label=LABELS[scheme])
-    left.set(xlabel="layer l", ylabel="‖∂L/∂h_l‖", title="gradient at each layer's output")
-    right.set(xlabel="layer l", ylabel="‖∂L/∂W_l‖", title="gradient of each layer's weights")
+    left.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial h_l\\|$",
+        title="gradient at each layer's output",
+    )
+    right.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial W_l\\|$",
+        title="gradient of each layer's weights",
+    )
     left.legend(fontsize=7)
     right.legend(fontsize=7)
     alt = (

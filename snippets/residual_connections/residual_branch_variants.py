@@ -80,8 +80,16 @@ def plot(results: dict) -> dict:
         entry = results["by_variant"][name]
         left.semilogy(blocks, entry["activation"], label=label)
         right.semilogy(blocks, entry["gradient"], label=label)
-    left.set(xlabel="block l", ylabel="‖h_l‖ / ‖h_0‖", title="forward: activations")
-    right.set(xlabel="block l", ylabel="‖∂L/∂h_l‖ / ‖∂L/∂h_L‖", title="backward: gradients")
+    left.set(
+        xlabel="block l",
+        ylabel="$\\|h_l\\|$ / $\\|h_0\\|$",
+        title="forward: activations",
+    )
+    right.set(
+        xlabel="block l",
+        ylabel="$\\|\\partial L/\\partial h_l\\|$ / $\\|\\partial L/\\partial h_L\\|$",
+        title="backward: gradients",
+    )
     left.legend(fontsize=8)
     alt = (
         "Two log-scale panels over 100 residual blocks. Left, activation size: the naive network's grows "

@@ -53,7 +53,7 @@ def plot(results: dict) -> dict:
         image = ax.imshow(shown, aspect="auto", origin="lower", cmap="viridis", vmin=-4, vmax=0,
                   extent=(-1, 1, 0.5, results["depth"] + 0.5))
         ax.grid(False)
-        ax.set(xlabel="activation h", title=f"σ_w = {entry['sigma_w']:g}")
+        ax.set(xlabel="activation h", title=f"$\\sigma_w$ = {entry['sigma_w']:g}")
     axes[0].set_ylabel("layer l")
     fig.colorbar(image, ax=axes[-1], label="log₁₀ share of units")
     alt = (

@@ -93,15 +93,28 @@ def plot(results: dict) -> dict:
     entries = list(results["by_scale"].values())
     scales = [e["sigma_w"] for e in entries]
     left.plot(grid, chis, label="theory (fixed point q*)")
-    left.plot(scales, [e["chi_network"] for e in entries], "o", label="σ_w² · mean φ′(z)² in the network")
+    left.plot(
+        scales,
+        [e["chi_network"] for e in entries],
+        "o",
+        label="$\\sigma_w^2$ · mean φ′(z)² in the network",
+    )
     left.plot(scales, [e["chi_measured"] for e in entries], "x", ms=8, label="measured per-layer change")
     left.axhline(1.0, lw=0.8, ls="--", color="0.5")
-    left.set(xlabel="weight scale σ_w", ylabel="χ", title="per-layer factor of ‖∂L/∂h‖²")
+    left.set(
+        xlabel="weight scale $\\sigma_w$",
+        ylabel="χ",
+        title="per-layer factor of ‖∂L/∂h‖²",
+    )
     left.legend(fontsize=8)
     right.semilogy(grid, 1 / np.abs(np.log(chis)), label="theory 1 / |log χ|")
     right.semilogy(scales, [e["depth_scale"] for e in entries], "x", ms=8, label="measured")
     right.axvline(1.0, lw=0.8, ls="--", color="0.5")
-    right.set(xlabel="weight scale σ_w", ylabel="ξ (layers)", title="depth scale of the gradient")
+    right.set(
+        xlabel="weight scale $\\sigma_w$",
+        ylabel="ξ (layers)",
+        title="depth scale of the gradient",
+    )
     right.legend(fontsize=8)
     alt = (
         "Left: the per-layer factor χ against the weight scale. The theory curve rises as σ_w² up to 1, crosses "

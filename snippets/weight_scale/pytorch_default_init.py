@@ -77,7 +77,11 @@ def plot(results: dict) -> dict:
         activation, init = NETWORKS[name]
         style = {"ls": "--" if init == "default" else "-", "color": PALETTE[2 + (activation == "relu")]}
         right.semilogy(layers, entry["hidden"], label=f"{activation}, {init}", **style)
-    right.set(xlabel="layer l", ylabel="‖∂L/∂h_l‖", title="deep networks built from nn.Linear")
+    right.set(
+        xlabel="layer l",
+        ylabel="$\\|\\partial L/\\partial h_l\\|$",
+        title="deep networks built from nn.Linear",
+    )
     right.legend(fontsize=8)
     alt = (
         "Left: weight and bias variance times fan-in for freshly built nn.Linear layers with fan-in 64, 256 and "

@@ -68,15 +68,29 @@ def plot(results: dict) -> dict:
     image = left.imshow(data, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto", origin="lower")
     left.set_xticks(range(len(results["depths"])), results["depths"])
     left.set_yticks(range(len(results["scales"])), [f"{s:g}" for s in results["scales"]])
-    left.set(xlabel="depth L", ylabel="weight scale σ_w", title="tanh: log₁₀ ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖")
+    left.set(
+        xlabel="depth L",
+        ylabel="weight scale $\\sigma_w$",
+        title="tanh: log₁₀ $\\|\\partial L/\\partial h_1\\|$"
+        " / $\\|\\partial L/\\partial h_L\\|$",
+    )
     left.grid(False)
     fig.colorbar(image, ax=left, label="decades")
     scales = np.array(results["scales"])
     right.plot(scales, np.array(results["linear_log_ratio"])[:, -1], "o", label="linear, measured")
-    right.plot(scales, np.array(results["theory_log_ratio"])[:, -1], "--", label="(L − 1) log₁₀ σ_w")
+    right.plot(
+        scales,
+        np.array(results["theory_log_ratio"])[:, -1],
+        "--",
+        label="(L − 1) log₁₀ $\\sigma_w$",
+    )
     right.plot(scales, np.array(results["tanh_log_ratio"])[:, -1], "s-", label="tanh, measured")
     right.axvline(1.0, lw=0.8, color="0.5")
-    right.set(xlabel="weight scale σ_w", ylabel="decades", title=f"depth L = {results['depths'][-1]}")
+    right.set(
+        xlabel="weight scale $\\sigma_w$",
+        ylabel="decades",
+        title=f"depth L = {results['depths'][-1]}",
+    )
     right.legend(fontsize=8)
     alt = (
         "Left: heat map of log10 of the first-to-last-layer gradient ratio of tanh networks, over weight scale "

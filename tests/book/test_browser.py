@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -104,9 +104,10 @@ def page_reports(browser, server, built_site) -> dict[str, dict]:
     """Visit every page once; record what each test below checks, and save a screenshot."""
     from axe_playwright_python.sync_playwright import Axe
 
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(parents=True)
+    # Only this fixture's own screenshots are replaced (the phone views live in phone/).
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
     axe, reports = Axe(), {}
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     for path in site_pages(built_site):
@@ -205,3 +206,207 @@ def test_instant_navigation_keeps_math_typeset(browser, server):
     widths = page.eval_on_selector_all("article math", "ms => ms.map(m => m.getBoundingClientRect().width)")
     page.close()
     assert len(widths) > 10 and all(width > 0 for width in widths)
+
+
+# ------------------------------------------------------------------ reading on every device
+
+def chapter_pages(site: Path) -> list[str]:
+    """The home page and the chapters (every page but the generated notebooks and 404)."""
+    return [p for p in site_pages(site) if not p.startswith(("notebooks/", "404"))]
+
+
+@pytest.mark.parametrize("width, scheme", [(320, "light"), (390, "light"), (768, "light"), (390, "dark")])
+def test_no_page_is_wider_than_its_viewport(browser, server, built_site, width, scheme):
+    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    page, wide = context.new_page(), []
+    for path in site_pages(built_site):
+        page.goto(f"{server}/{path}", wait_until="load")
+        page.evaluate("document.fonts.ready")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wide.append(f"{path or '/'}: {scroll_width} px")
+    context.close()
+    assert not wide, f"pages wider than {width} px ({scheme}): {wide}"
+
+
+def test_phone_views_of_every_chapter(browser, server, built_site):
+    """Screenshots of each chapter as a phone shows it, kept as test artifacts; and each
+    long display formula scrolls inside its own box, which the keyboard can reach."""
+    folder = ARTIFACTS / "phone"
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page, problems = context.new_page(), []
+    for path in chapter_pages(built_site):
+        page.goto(f"{server}/{path}", wait_until="load")
+        page.evaluate("document.fonts.ready")
+        problems += page.evaluate(
+            """Array.from(document.querySelectorAll('.book-math-display'))
+                 .filter(box => box.scrollWidth > box.clientWidth + 1 && box.tabIndex !== 0)
+                 .map(box => 'unfocusable scrolling formula ' + box.querySelector('math').getAttribute('alttext'))"""
+        )
+        name = path.strip("/").replace("/", "__") or "home"
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    context.close()
+    assert not problems, problems
+
+
+def test_lightbox_opens_on_screen_on_a_phone(browser, server):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{server}/deep_networks/", wait_until="networkidle")
+    page.evaluate("document.querySelector('a.glightbox[href*=only-light]').click()")
+    page.wait_for_selector(".gslide.current img", state="visible", timeout=15000)
+    page.wait_for_timeout(800)  # the opening animation
+    left, right = page.eval_on_selector(".gslide.current img", "i => [i.getBoundingClientRect().left, i.getBoundingClientRect().right]")
+    page.close()
+    assert left >= -1 and right <= 391, (left, right)
+
+
+def _svg_text_sizes(svg: str) -> list[float]:
+    # Text sizes in the figure's own units (pt); the radical sign's size variant is a glyph, not text.
+    return [float(size) for size in re.findall(r"font-size: ([\d.]+)px; font-family: (?!'STIXSize)", svg)]
+
+
+def test_figure_text_is_at_least_10_css_px_on_the_desktop_column(browser, server, built_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    small = []
+    for path in chapter_pages(built_site):
+        page.goto(f"{server}/{path}", wait_until="load")
+        figures = page.eval_on_selector_all(
+            "article figure.book-figure img[src*='#only-light']",
+            "imgs => imgs.map(img => [new URL(img.src).pathname, img.getBoundingClientRect().width])",
+        )
+        for url_path, width in figures:
+            svg = (built_site / url_path.lstrip("/")).read_text(encoding="utf-8")
+            width_pt = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
+            sizes = _svg_text_sizes(svg)
+            smallest = min(sizes) * width / width_pt
+            if smallest < 9.95:
+                small.append(f"{path}{url_path.rsplit('/', 1)[-1]}: {smallest:.1f} px")
+    page.close()
+    assert not small, small
+
+
+def test_claims_block_reads_on_a_phone(browser, server, built_site):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    problems, seen = [], 0
+    for path in chapter_pages(built_site):
+        page.goto(f"{server}/{path}", wait_until="load")
+        blocks = page.eval_on_selector_all(
+            ".book-claims", "bs => bs.map(b => [b.scrollWidth, b.clientWidth, b.getBoundingClientRect().right])"
+        )
+        seen += len(blocks)
+        problems += [f"{path}: {b}" for b in blocks if b[0] > b[1] + 1 or b[2] > 391]
+        # The statement is the main text: at least as large as the numbers under it.
+        sizes = page.eval_on_selector_all(
+            ".book-claim", "cs => cs.slice(0, 1).map(c => [parseFloat(getComputedStyle(c.querySelector('.book-claim-statement')).fontSize),"
+            " parseFloat(getComputedStyle(c.querySelector('dd')).fontSize)])")
+        problems += [f"{path}: statement {a} px < numbers {b} px" for a, b in sizes if a < b]
+    page.close()
+    assert seen >= 10 and not problems, problems
+
+
+@pytest.mark.parametrize("query, chapter", [("forget gate", "lstm/"), ("xavier", None)])
+def test_search_ranks_chapters_first(browser, server, query, chapter):
+    page = browser.new_page()
+    page.goto(f"{server}/", wait_until="networkidle")
+    page.click("input.md-search__input")
+    page.keyboard.type(query, delay=50)
+    page.wait_for_selector(".md-search-result__item", timeout=30000)
+    page.wait_for_timeout(500)
+    links = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => new URL(a.href).pathname)")
+    titles = page.eval_on_selector_all(".md-search-result__item h1, .md-search-result__item h2",
+                                       "els => els.map(e => e.textContent)")
+    page.close()
+    assert links and not any("/notebooks/" in link for link in links[:5]), links[:5]
+    if chapter:
+        assert links[0].endswith(chapter), links[:3]
+    assert not any("¶" in title for title in titles), titles
+
+
+def test_first_visit_to_a_chapter_downloads_at_most_500_kb(browser, server, built_site):
+    heavy = []
+    for path in chapter_pages(built_site):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})  # a cold cache
+        page, sizes = context.new_page(), []
+
+        def record(response):
+            try:
+                sizes.append(len(response.body()))
+            except Exception:  # a redirect or an aborted request has no body
+                pass
+
+        page.on("response", record)
+        page.goto(f"{server}/{path}", wait_until="networkidle")
+        page.wait_for_timeout(500)
+        context.close()
+        if sum(sizes) > 500 * 1024:
+            heavy.append(f"{path or '/'}: {sum(sizes) / 1024:.0f} KB")
+    assert not heavy, heavy
+
+
+def test_search_index_loads_when_the_search_is_used(browser, server):
+    page, requested = browser.new_page(), []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{server}/lstm/", wait_until="networkidle")
+    assert not any("search_index.json" in url for url in requested)
+    page.click("input.md-search__input")
+    page.keyboard.type("clipping", delay=50)
+    page.wait_for_selector(".md-search-result__item", timeout=30000)
+    page.close()
+    assert any("search_index.json" in url for url in requested)
+
+
+def test_notebook_pages_are_light(built_site):
+    pages = sorted((built_site / "notebooks").glob("*/index.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        name = page.parent.name
+        assert len(html.encode()) <= 300 * 1024, f"{name}: {len(html.encode()) / 1024:.0f} KB"
+        assert not re.search(r"data:image/[a-z+]+;base64,", html), f"{name}: an inline base64 image"
+        assert "No description has been provided" not in html, f"{name}: an image without alt text"
+        assert not [style for style in re.findall(r"<style[^>]*>(.*?)</style>", html, re.S) if len(style) > 2000]
+    assert (built_site / "assets" / "book-notebook.css").is_file()
+
+
+def test_sitemap_lists_every_page(built_site):
+    sitemap = (built_site / "sitemap.xml").read_text(encoding="utf-8")
+    listed = {urlsplit(loc).path for loc in re.findall(r"<loc>([^<]+)</loc>", sitemap)}
+    assert listed, "sitemap.xml lists no URL (is site_url set?)"
+    root = min(listed, key=len)  # the home page: the site's own path
+    missing = [path for path in site_pages(built_site) if not path.startswith("404") and root + path not in listed]
+    assert not missing, missing
+
+
+def test_instant_navigation_does_not_reload_the_page(browser, server):
+    """Material follows a link without a reload when the link is in the sitemap, which lists
+    the pages under site_url. Served from another address (this test's server), the
+    sitemap is rewritten to that address, as it matches on the published site."""
+    page, requested = browser.new_page(), []
+
+    def local_sitemap(route):
+        body = route.fetch().text()
+        root = min(re.findall(r"<loc>([^<]+)</loc>", body), key=len)
+        route.fulfill(body=body.replace(root, f"{server}/"), content_type="application/xml")
+
+    page.route("**/sitemap.xml", local_sitemap)
+    page.goto(f"{server}/", wait_until="networkidle")
+    page.evaluate("window.bookMarker = 42")
+    page.on("request", lambda request: requested.append(request.url))
+    page.click("article a[href$='lstm/']")
+    page.wait_for_url("**/lstm/")
+    page.wait_for_selector("article h1:has-text('LSTM')")
+    marker = page.evaluate("window.bookMarker")
+    page.close()
+    assert marker == 42, "the click reloaded the page (instant navigation is off)"
+    assert not any(url.endswith((".js", ".css")) for url in requested), requested
+
+
+def test_math_uses_the_sites_own_math_font(browser, server):
+    page = browser.new_page()
+    page.goto(f"{server}/lstm/", wait_until="networkidle")
+    page.evaluate("document.fonts.ready")
+    family = page.eval_on_selector("article math", "m => getComputedStyle(m).fontFamily")
+    loaded = page.evaluate("""Array.from(document.fonts).filter(f => f.family.includes('Book Math') && f.status === 'loaded').length""")
+    page.close()
+    assert family.startswith('"Book Math"') and loaded == 1, (family, loaded)

@@ -25,3 +25,21 @@ def test_norm_spellings_are_supported():
 def test_unsupported_latex_is_an_error_naming_the_formula():
     out, errors = render_math('<div class="arithmatex">\\[\\begin{aligned} a &amp;= b \\end{aligned}\\]</div>')
     assert errors and "aligned" in errors[0]
+
+
+def test_long_display_formulas_are_split_where_they_may_wrap():
+    from book.math import split_display
+
+    pieces = split_display(r"a = \left( x = y \right) \le \frac{b=c}{d}, \qquad e \approx f")
+    assert pieces == [("a", False), (r"= \left( x = y \right)", False), (r"\le \frac{b=c}{d},", False),
+                      ("e", True), (r"\approx f", False)]
+    out, errors = render_math('<div class="arithmatex">\\[a = b \\qquad c = d\\]</div>')
+    assert errors == [] and out.count("<math") == 4 and out.count("book-math-gap") == 1
+    assert 'tabindex="0"' in out  # a formula wider than the screen scrolls in a focusable box
+
+
+def test_environments_are_not_split():
+    from book.math import split_display
+
+    assert split_display(r"\begin{pmatrix} a = b \end{pmatrix} = c") == [
+        (r"\begin{pmatrix} a = b \end{pmatrix}", False), ("= c", False)]

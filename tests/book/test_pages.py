@@ -71,10 +71,33 @@ def test_figure_links_light_dark_and_data_relative_to_the_page():
 
 
 def test_claims_block_shows_value_range_and_check():
-    out = render('--8<-- "snippets/chapter/demo.py"\n[[claims]]', "p.md", VIEWS)
+    out = render('--8<-- "snippets/chapter/demo.py"\n[[claims]]', "p.md", VIEWS, lambda p: f"https://x/{p}")
+    md = out.markdown
     assert out.used == ["demo"]
-    assert "A claim." in out.markdown and "0.5 … 0.9" in out.markdown and "value ≤ 1" in out.markdown
-    assert "tests/chapter/test_demo.py" in out.markdown
+    assert "A claim." in md and "0.5 … 0.9" in md and "value ≤ 1" in md
+    assert "tests/chapter/test_demo.py" in md
+    # The explanation comes first, then one card per claim with the statement before its numbers.
+    assert md.index("book-claims-intro") < md.index("A claim.") < md.index("<dt>Measured") < md.index("value ≤ 1")
+    assert "<table" not in md and 'class="book-claim"' in md
+    # The claim's id names its test (a link), never a heading; the experiment is named by its title.
+    assert '<a href="https://x/tests/chapter/test_demo.py"><code>c</code></a>' in md
+    assert "A demo experiment" in md and "<th" not in md
+
+
+def test_claim_statements_have_their_math_typeset():
+    claim = {**RESULT["claims"][0], "statement": r"The mean of $\phi'(z)^2$ is ½ & more."}
+    views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "claims": [claim]})}
+    md = render("[[demo:rate]]\n[[claims]]", "p.md", views).markdown
+    assert "<math" in md and "$" not in md.split("book-claims-intro")[1] and "½ &amp; more." in md
+
+
+def test_claims_over_runs_show_counts():
+    claim = {**RESULT["claims"][0], "out_of": 16, "check": "at least 12 of 16 runs",
+             "values": {str(s): 14.0 + (s % 2) for s in range(5)},
+             "formatted": {str(s): f"{14 + s % 2} of 16 runs" for s in range(5)}}
+    views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "claims": [claim]})}
+    md = render("[[demo:rate]]\n[[claims]]", "p.md", views).markdown
+    assert "14 of 16 runs" in md and "14–15 of 16 runs" in md and "at least 12 of 16 runs" in md
 
 
 def test_failed_snippet_is_reported_not_filled():

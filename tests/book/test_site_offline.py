@@ -49,8 +49,19 @@ def content_pages(site: Path) -> list[Path]:
     return sorted(p for p in site.rglob("index.html") if "assets" not in p.parts)
 
 
+def site_root_path(site: Path) -> str:
+    """The path of the site's address (site_url), e.g. "/executable-book/": root-relative
+    links (the 404 page's) start with it."""
+    import re
+
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    first = re.search(r"<loc>([^<]+)</loc>", sitemap)
+    return urlsplit(first.group(1)).path if first else "/"
+
+
 def test_internal_links_and_anchors_resolve(built_site):
     parsed = {page: parse(page) for page in built_site.rglob("*.html")}
+    root = site_root_path(built_site)
     broken = []
     for page, parser in parsed.items():
         for link in parser.links:
@@ -58,7 +69,9 @@ def test_internal_links_and_anchors_resolve(built_site):
             if parts.scheme or parts.netloc or link.startswith(("mailto:", "data:", "javascript:")):
                 continue
             if parts.path.startswith("/"):  # 404.html links from the site root
-                target = (built_site / unquote(parts.path).lstrip("/")).resolve()
+                path = unquote(parts.path)
+                path = path[len(root):] if path.startswith(root) else path
+                target = (built_site / path.lstrip("/")).resolve()
             elif parts.path:
                 target = (page.parent / unquote(parts.path)).resolve()
             else:
