@@ -19,22 +19,22 @@ from snippets.diagnosis._specimens import RECURRENT, run_specimen
 
 # --8<-- [start:cases]
 CASES = {  # name: (panel title, builder kind, options, the verdict the book's chapters lead us to expect)
-    "linear_below": ("a linear σ0.8", "linear_0.8", {}, "forward_collapses"),
-    "linear_above": ("b linear σ1.25", "linear_1.25", {}, "forward_explodes"),
+    "linear_below": ("a linear σ=0.8", "linear_0.8", {}, "forward_collapses"),
+    "linear_above": ("b linear σ=1.25", "linear_1.25", {}, "forward_explodes"),
     "sigmoid": ("c sigmoid", "sigmoid", {}, "vanishing"),
     "tanh_xavier": ("d tanh Xavier", "tanh_xavier", {}, "healthy"),
-    "tanh_large": ("e tanh σ2.5", "tanh_large", {}, "exploding"),
-    "relu_small": ("f ReLU σ1", "relu_small", {}, "forward_collapses"),
-    "relu_large": ("g ReLU σ2", "relu_large", {}, "forward_explodes"),
+    "tanh_large": ("e tanh σ=2.5", "tanh_large", {}, "exploding"),
+    "relu_small": ("f ReLU σ=1", "relu_small", {}, "forward_collapses"),
+    "relu_large": ("g ReLU σ=2", "relu_large", {}, "forward_explodes"),
     "outlier": ("h outlier", "relu_he", {"outlier": 100.0}, "healthy"),
     "clipped": ("i clipped", "tanh_large", {"clip": 1.0}, "exploding"),
     "relu_he": ("j ReLU He", "relu_he", {}, "healthy"),
     "plain_bn": ("k plain BN", "plain_bn", {}, "exploding"),
     "residual_bn": ("l residual BN", "residual_bn", {}, "healthy"),
     "rnn": ("m RNN", "rnn", {}, "vanishing"),
-    "lstm_f0": ("n LSTM f0", "lstm_f0", {}, "vanishing"),
-    "lstm_f1": ("o LSTM f1", "lstm_f1", {}, None),  # at the threshold: no expectation
-    "lstm_f2": ("p LSTM f2", "lstm_f2", {}, "healthy"),
+    "lstm_f0": ("n LSTM b_f=0", "lstm_f0", {}, "vanishing"),
+    "lstm_f1": ("o LSTM b_f=1", "lstm_f1", {}, None),  # at the threshold: no expectation
+    "lstm_f2": ("p LSTM b_f=2", "lstm_f2", {}, "healthy"),
     "postln_transformer": ("q post-LN Transformer", "postln_transformer", {}, "healthy"),
     "sigmoid_float16": ("r sigmoid, float16", "sigmoid", {"half": True}, "vanishing"),
 }
@@ -78,7 +78,7 @@ def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, 
 def plot(results: dict) -> dict:
     from matplotlib.ticker import FuncFormatter, LogLocator
 
-    plain = FuncFormatter(lambda v, _: f"1e{round(np.log10(v)):d}")  # "1e-6": cheaper glyphs than 10⁻⁶
+    plain = FuncFormatter(lambda v, _: f"$10^{{{round(np.log10(v)):d}}}$")
     cases = [results["cases"][name] for name in CASES]  # the atlas's order, whatever the JSON's
     figures = {}
     for half, chosen in (("causes", cases[:8]), ("remedies", cases[8:16]), ("beyond", cases[16:])):
@@ -103,8 +103,10 @@ def plot(results: dict) -> dict:
             ax.set_xlabel("time step" if case["recurrent"] else "weight matrix" if "Transformer" in case["title"]
                           else "layer", fontsize=7)
             ax.tick_params(labelsize=6)
-        fig.legend(["gradient profile (red: flagged)", "layer output std"], loc="outside lower center", ncols=2,
-                   fontsize=8)
+        for ax in np.atleast_2d(axes)[:, 0]:
+            ax.set_ylabel("ratio, std")
+        fig.legend(["gradient-to-weight ratio (red: flagged)", "layer output std"], loc="outside lower center",
+                   ncols=2, fontsize=8)
         figures[half] = fig
     alt_causes = (
         "Eight small log-scale panels, a to h, one per cause. Solid lines are gradient-to-weight ratios per layer, "

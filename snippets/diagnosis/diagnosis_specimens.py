@@ -61,15 +61,17 @@ def plot(results: dict) -> dict:
         ax = right if name in ("rnn", "lstm") else left
         profile = np.asarray(s["profile"]) / s["profile"][-1]
         profile[profile <= 0] = np.nan  # an exactly zero gradient has no place on a log axis
-        ax.semilogy(np.arange(len(profile)), profile, styles[s["expected"]], label=f"{name} ({s['verdict']})")
+        label = f"{name.replace('_', ' ')} ({s['verdict'].replace('_', ' ')})"
+        ax.semilogy(np.arange(len(profile)), profile, styles[s["expected"]], label=label)
     for ax in (left, right):
         for level in (1e-2, 1e2):
             ax.axhline(level, ls=":", lw=1, color=ax.xaxis.label.get_color())
-        ax.legend(fontsize=7)
-    left.set(xlabel="weight matrix (input → output)", ylabel="‖∂L/∂W‖/‖W‖, relative to the last",
+        ax.legend(fontsize=8)
+    left.set(xlabel="weight matrix (input → output)",
+             ylabel=r"$\|\partial L/\partial W\| / \|W\|$, relative to the last",
              title="feed-forward specimens")
-    right.set(xlabel="time step t (loss after the last)", ylabel="‖∂L/∂x_t‖, relative to the last",
-              title="recurrent specimens")
+    right.set(xlabel="time step t (loss after the last)",
+              ylabel=r"$\|\partial L/\partial x_t\|$, relative to the last", title="recurrent specimens")
     alt = (
         "Two log-scale panels of gradient profiles, each divided by its value at the loss end, with dotted "
         "lines at one hundredth and one hundred. Left, against layer index: the sigmoid MLP falls by many "

@@ -97,20 +97,36 @@ def measure(depth: int = 16, width: int = 64, batch: int = 64, steps: int = 30, 
 
 def plot(results: dict) -> dict:
     fig, axes = new_figure(ncols=3, height=3.0)
+    titles, not_drawn = {}, []
     for ax, (name, run) in zip(axes, results["runs"].items()):
         steps = np.arange(len(run["updates_first"]))
-        ax.semilogy(steps, run["updates_first"], label="first layer")
-        ax.semilogy(steps, run["updates_last"], label="last layer")
+        title = name.replace("_", " + ").replace("sgd", "SGD").replace("adam", "Adam")
+        first = np.asarray(run["updates_first"], dtype=float)
+        # A log axis cannot show an update of exactly 0: say so instead of drawing nothing.
+        zero = not (first > 0).any()
+        if zero:
+            not_drawn.append(title)
+        ax.semilogy(steps, np.where(first > 0, first, np.nan), color="C0")
+        ax.semilogy(steps, run["updates_last"], color="C1")
+        if zero:
+            ax.text(0.04, 0.06, "first layer: exactly 0,\nnot drawn on a log axis", transform=ax.transAxes,
+                    color="C0", fontsize=9)
         ax.axhline(1e-3, ls="--", lw=1, color=ax.xaxis.label.get_color())
-        ax.set(xlabel="optimizer step", title=name.replace("_", " + ").replace("sgd", "SGD").replace("adam", "Adam"))
-    axes[0].set_ylabel("‖ΔW‖ / ‖W‖ per step")
-    axes[0].legend(fontsize=8)
+        ax.set(xlabel="optimizer step", title=title)
+        ax.minorticks_off()
+    axes[0].set_ylabel(r"$\|\Delta W\| \,/\, \|W\|$ per step")
+    fig.legend(["first layer", "last layer"], loc="outside lower center", ncols=2)
+    zero_text = (
+        f" In {', '.join(not_drawn)} the first layer's update is exactly zero in float32, which a log axis "
+        "cannot show; the panel says so in words."
+        if not_drawn else ""
+    )
     alt = (
         "Three log-scale panels of the update-to-weight ratio per optimizer step for the first and last layer, "
         "with a dashed line at one thousandth. Sigmoid with SGD: the last layer's ratio sits near the line while "
-        "the first layer's is many decades below. ReLU with He initialisation and SGD: both layers' ratios are "
+        "the first layer's is far below it. ReLU with He initialisation and SGD: both layers' ratios are "
         "close together. Sigmoid with Adam: both layers' ratios are close together near the line, although the "
-        "gradients still vanish."
+        "gradients still vanish." + zero_text
     )
     return {"updates": (fig, alt)}
 
