@@ -152,7 +152,9 @@ def summarise(claim, values: list) -> dict:
 def _format(claim, value) -> str:
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
         return "∞" if value > 0 else "−∞"
-    return claim.format_value(value) if not claim.is_count else claim._format(value)
+    if claim.is_count:  # a median of counts can fall between two counts
+        return f"{value:g}"
+    return claim.format_value(value)
 
 
 def format_rows(snippet_id: str, claims: dict, rows: list[dict]) -> list[str]:

@@ -87,3 +87,11 @@ def test_a_quantity_spread_over_decades_has_its_margin_in_decades():
     row = summarise(Claim("x", "Large.", lambda r: r, at_least=8), [16.7, 86.0, 468.0])
     assert row["scale"] == "decades" and not row["thin"]
     assert row["margin_in_spreads"] == pytest.approx(math.log10(16.7 / 8) / math.log10(468 / 16.7))
+
+
+def test_a_median_between_two_counts_is_printed():
+    from book.sweep import format_rows
+
+    claim = Claim("k", "Most runs.", lambda r: r, at_least=10, out_of=16)
+    rows = [summarise(claim, [14, 15, 16, 17 - 1, 13, 16])]
+    assert "median 15.5" in "\n".join(format_rows("demo", {"k": claim}, rows))
