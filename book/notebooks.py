@@ -97,6 +97,19 @@ def exercises(page: Path) -> list[tuple[str, str]]:
     return found
 
 
+def in_page_order(page: Path, outcomes: list) -> list:
+    """The chapter's snippets in the order its page first mentions them (the notebook follows
+    the chapter); a snippet the page never names goes last, by id."""
+    text = page.read_text(encoding="utf-8") if page.is_file() else ""
+
+    def first_mention(outcome) -> tuple[int, str]:
+        found = [i for i in (text.find(f"[[{outcome.snippet.id}:"), text.find(f" {outcome.snippet.id}:"),
+                             text.find(f"/{outcome.snippet.id}.py")) if i >= 0]
+        return (min(found) if found else len(text) + 1, outcome.snippet.id)
+
+    return sorted(outcomes, key=first_mention)
+
+
 def build(
     root: Path, chapter: str, snippets: list[Snippet], records: dict[str, Path] | None = None, fill=lambda text: text
 ):
@@ -211,6 +224,7 @@ def ensure_notebooks(root: Path, outcomes: list[Outcome], options: Options) -> l
         chapters.setdefault(outcome.snippet.path.parent.name, []).append(outcome)
     notebooks = []
     for chapter, chapter_outcomes in sorted(chapters.items()):
+        chapter_outcomes = in_page_order(root / "docs" / f"{chapter}.md", chapter_outcomes)
         if not all(o.ok for o in chapter_outcomes):
             notebooks.append(Notebook(chapter, error="not assembled: a snippet of this chapter has no result",
                                       snippet_failed=True))

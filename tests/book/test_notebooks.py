@@ -95,3 +95,14 @@ def test_published_notebooks_carry_the_build_outputs(built_site):
         assert len(figures) == sum(
             len(json.loads((built_site / "results" / f"{s.id}.json").read_text())["figures"]) for s in snippets
         ), chapter
+
+
+def test_notebook_follows_the_chapter_order(tmp_path):
+    from types import SimpleNamespace
+
+    from book.notebooks import in_page_order
+
+    page = tmp_path / "chapter.md"
+    page.write_text('# C\n\n```python\n--8<-- "snippets/c/second.py:measure"\n```\n[[figure first:x|A.]]\n[[second:k]]\n')
+    outcomes = [SimpleNamespace(snippet=SimpleNamespace(id=name)) for name in ("first", "second", "unused")]
+    assert [o.snippet.id for o in in_page_order(page, outcomes)] == ["second", "first", "unused"]
