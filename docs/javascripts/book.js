@@ -28,3 +28,14 @@ document$.subscribe(function () {
     fold.appendChild(button);
   });
 });
+
+// The explorer's script (about 25 KB) loads only on a page that has the explorer, so that
+// no chapter's first visit pays for it; instant navigation to the page loads it too.
+document$.subscribe(function () {
+  if (!document.getElementById("book-explorer") || document.querySelector("script[data-book-explorer]")) return;
+  var own = document.querySelector('script[src*="javascripts/book.js"]');
+  var script = document.createElement("script");
+  script.src = own.src.replace(/book\.js(\?.*)?$/, "explorer.js");
+  script.dataset.bookExplorer = "1";
+  document.body.appendChild(script);
+});

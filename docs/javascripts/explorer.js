@@ -429,6 +429,7 @@
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);
+    init();  // loaded on demand after the page: start now (init runs once per page)
   } else if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
