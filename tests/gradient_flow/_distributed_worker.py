@@ -90,5 +90,6 @@ def run(rank: int, world: int, port: int, folder: str) -> None:
         out["fsdp"]["local_shape"] = list(model[0].weight.to_local().shape)
         with open(os.path.join(folder, f"rank{rank}.json"), "w") as file:
             json.dump(out, file)
+        dist.barrier()  # no rank tears gloo down while another still talks to it
     finally:
         dist.destroy_process_group()

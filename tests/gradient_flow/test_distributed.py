@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import warnings
 
 import pytest
 import torch
@@ -37,9 +38,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def ranks(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ranks")
+def run_ranks(folder) -> None:
     context = mp.start_processes(worker.run, args=(WORLD, free_port(), str(folder)), nprocs=WORLD,
                                  join=False, start_method="spawn")
     deadline = time.monotonic() + TIMEOUT
@@ -51,6 +50,20 @@ def ranks(tmp_path_factory):
         for process in context.processes:
             if process.is_alive():
                 process.kill()
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory):
+    try:
+        folder = tmp_path_factory.mktemp("ranks")
+        run_ranks(folder)
+    except mp.ProcessExitedException as exc:
+        # A rank killed by a signal gets one more try on a new port (seen once on a loaded
+        # 2-core machine: "terminate called without an active exception" from a rank's gloo
+        # threads); a second failure fails the tests.
+        warnings.warn(f"distributed ranks failed once ({exc}); retrying on a new port")
+        folder = tmp_path_factory.mktemp("ranks-retry")
+        run_ranks(folder)
     return [json.loads((folder / f"rank{r}.json").read_text()) for r in range(WORLD)]
 
 
