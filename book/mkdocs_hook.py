@@ -28,9 +28,9 @@ if str(ROOT) not in sys.path:
 
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
-from mkdocs.structure.files import File, InclusionLevel  # noqa: E402
+from mkdocs.structure.files import File, Files, InclusionLevel  # noqa: E402
 
-from book import claims, math, notebooks, pages, runner  # noqa: E402
+from book import claims, math, notebooks, pages, runner, translations  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.book")
 state: dict = {"serving": False, "views": {}, "outcomes": [], "notebooks": {}, "placeholders": {}}
@@ -44,6 +44,11 @@ MATHJAX_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>
 
 def on_startup(command: str, dirty: bool) -> None:
     state["serving"] = command == "serve"
+    state["editions"] = []
+
+
+def on_build_error(error) -> None:
+    state["editions"] = []  # the next build (under `mkdocs serve`) starts from the English one
 
 
 def _project_root(config) -> Path:
@@ -61,9 +66,28 @@ def _source_url(config):
     return url
 
 
+def _language(config) -> str:
+    """The edition being built: mkdocs-static-i18n builds the English site, then, from its
+    post-build event, the Chinese one (``theme.language`` set per language in mkdocs.yml).
+    After the nested build the shared config still says "zh", so the edition of the build
+    in progress is kept on a stack: pushed at pre-build, popped at post-build."""
+    if state.get("editions"):
+        return state["editions"][-1]
+    return config.theme.get("language") or translations.LANGUAGES[0]
+
+
+def _is_default_language(config) -> bool:
+    return _language(config) == translations.LANGUAGES[0]
+
+
 def on_pre_build(config) -> None:
     """Run the snippets and assemble the notebooks before MkDocs collects the docs' files."""
     root = _project_root(config)
+    state["texts"] = {}
+    state.setdefault("editions", []).append(config.theme.get("language") or translations.LANGUAGES[0])
+    if not _is_default_language(config) and state["views"]:
+        # Another edition of the build that just ran: the same results fill its pages.
+        return
     state.pop("figure_index", None)
     state["notebook_css"] = []
     try:
@@ -122,25 +146,34 @@ def _check_placeholders(outcomes, root: Path, strict: bool) -> None:
         log.warning(message)
 
 
-# Before mkdocs-jupyter's own on_files, so that it renders the generated notebooks as pages.
-@event_priority(100)
+# After mkdocs-static-i18n's on_files (priority -100), which keeps only the files of the
+# edition being built that it recognises: the generated figures and notebooks are added
+# after it, to both editions.
+@event_priority(-110)
 def on_files(files, config):
     for outcome in state["outcomes"]:
         for site_path, path in outcome.files.items():
             files.append(File.generated(config, site_path, abs_src_path=str(path)))
-    for chapter, path in state["notebooks"].items():
+    # The notebooks are code with English comments: one copy, linked from both editions.
+    notebooks_here = state["notebooks"] if _is_default_language(config) else {}
+    generated = []
+    for chapter, path in notebooks_here.items():
         # Served from the cache (<cache>/notebooks/<chapter>.ipynb): a real source file, as
         # mkdocs-jupyter needs, with the page's name (and the .ipynb beside it) the chapter's.
         src_dir = path.parent.parent
         assert path == src_dir / NOTEBOOK_DIR / f"{chapter}.ipynb", path
-        notebook = File(
+        generated.append(File(
             f"{NOTEBOOK_DIR}/{chapter}.ipynb",
             src_dir=str(src_dir),
             dest_dir=config.site_dir,
             use_directory_urls=config.use_directory_urls,
             inclusion=InclusionLevel.NOT_IN_NAV,
-        )
-        files.append(notebook)
+        ))
+    if generated:
+        # mkdocs-jupyter's on_files (which turns an .ipynb into a page) has run already.
+        jupyter = config.plugins.get("mkdocs-jupyter")
+        for notebook in jupyter.on_files(Files(generated), config) if jupyter else generated:
+            files.append(notebook)
     return files
 
 
@@ -151,12 +184,28 @@ def _timings() -> str:
     return "\n".join((table, phases))
 
 
-def _run_it_yourself(page) -> str:
-    chapter = page.file.src_uri.removesuffix(".md")
+def _chapter(page) -> str:
+    """The chapter's slug, whichever edition's file the page comes from (``lstm.zh.md``)."""
+    name = page.file.src_uri.removesuffix(".md")
+    for language in translations.LANGUAGES[1:]:
+        name = name.removesuffix(f".{language}")
+    return name
+
+
+def _run_it_yourself(page, language: str) -> str:
+    chapter = _chapter(page)
     if chapter not in state["notebooks"]:
         return ""
     up = "../" * page.url.count("/")
     download = f"{up}{NOTEBOOK_DIR}/{chapter}/{chapter}.ipynb"
+    if language == "zh":
+        # The notebook is code: the Chinese page links to the one English copy.
+        return (
+            '!!! example "自己动手运行"\n'
+            "    本页的每一幅图和每一个数字，都是构建网站时由这里展示的代码生成的。"
+            f'<a href="{up}{NOTEBOOK_DIR}/{chapter}/">本章的笔记本</a>包含同样的代码及其输出（代码注释为英文）；'
+            f'<a href="{download}" download>下载它（.ipynb）</a>，在仓库的克隆中运行。\n'
+        )
     return (
         '!!! example "Run it yourself"\n'
         "    Every figure and number on this page was produced by the code shown here when the site was built. "
@@ -172,7 +221,15 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         # chapter, which links to its notebook.
         page.meta["search"] = {"exclude": True}
         return markdown
-    rendered = pages.render(markdown, page.file.src_uri, state["views"], _source_url(config))
+    language = _language(config)
+    root = _project_root(config)
+
+    def texts(snippet_id: str):
+        if snippet_id not in state["texts"]:
+            state["texts"][snippet_id] = translations.load(root, state["views"][snippet_id].source)
+        return state["texts"][snippet_id]
+
+    rendered = pages.render(markdown, page.file.src_uri, state["views"], _source_url(config), language, texts)
     text = rendered.markdown
     failed = [state["views"][i] for i in rendered.used if state["views"][i].result is None]
     if rendered.errors and not state["serving"]:
@@ -196,7 +253,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         for snippet_id in rendered.used
         if snippet_id in state["placeholders"]
     ]
-    run_it = _run_it_yourself(page) if rendered.used else ""
+    run_it = _run_it_yourself(page, language) if rendered.used else ""
     if notices or run_it:
         text = _after_title(text, "\n".join(notices + [run_it]))
     return text
@@ -393,13 +450,69 @@ def on_post_page(output: str, page, config) -> str:
     return GLIGHTBOX_CSS.sub("", GLIGHTBOX_JS.sub("", output))
 
 
+# After mkdocs-static-i18n's own post-build (priority -100), which builds the other editions
+# and then writes one search index with every edition's pages in it.
+@event_priority(-110)
 def on_post_build(config) -> None:
+    if _is_default_language(config):
+        _split_search_index(Path(config.site_dir))
+    if state.get("editions"):
+        state["editions"].pop()
     if state.get("notebook_css"):
         target = Path(config.site_dir) / NOTEBOOK_CSS
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("\n".join(state["notebook_css"]), encoding="utf-8")
     if state["outcomes"]:
         log.info("Snippet timings:\n%s", _timings())
+
+
+def on_post_template(output: str, template_name: str, config) -> str:
+    """The 404 page of each edition: mkdocs-static-i18n builds both into the same site folder,
+    so the Chinese one goes to zh/404.html and the English one stays at the root."""
+    if template_name != "404.html":
+        return output
+    language = _language(config)
+    if _is_default_language(config):
+        state["not_found"] = output
+        return output
+    target = Path(config.site_dir) / language / "404.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(output, encoding="utf-8")
+    return state.get("not_found", output)
+
+
+SEARCH_INDEX = "search/search_index.json"
+
+
+def _split_search_index(site: Path) -> None:
+    """One search index per edition: an English query finds English pages only, and the
+    Chinese pages load ``zh/search/search_index.json`` (overrides/main.html). Each edition
+    has a sitemap at its root too, where Material looks for it when the language changes."""
+    index_path = site / SEARCH_INDEX
+    if not index_path.is_file():
+        return
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    others = translations.LANGUAGES[1:]
+    for language in translations.LANGUAGES:
+        prefix = f"{language}/"
+        if language == translations.LANGUAGES[0]:
+            docs = [d for d in index["docs"] if not d["location"].startswith(tuple(f"{o}/" for o in others))]
+            target = index_path
+        else:
+            # Locations stay relative to the site's root, the base every page's search resolves against.
+            docs = [d for d in index["docs"] if d["location"].startswith(prefix)]
+            target = site / language / SEARCH_INDEX
+            if (site / "sitemap.xml").is_file():
+                (site / language).mkdir(parents=True, exist_ok=True)
+                (site / language / "sitemap.xml").write_bytes((site / "sitemap.xml").read_bytes())
+        if not docs:
+            continue
+        # Each edition's search loads only the language support it needs.
+        lang = ["en"] if language == "en" else ["en", language]
+        index = dict(index, config=dict(index["config"], lang=lang))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(dict(index, docs=docs), ensure_ascii=False, separators=(",", ":")),
+                          encoding="utf-8")
 
 
 def on_serve(server, config, builder):

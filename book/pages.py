@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from book.claims import BUILD_SEED, CLAIM_SEEDS, format_measured
+from book.translations import SnippetText, TranslationError
 
 DIRECTIVE = re.compile(r"\[\[\s*([^\[\]\n]+?)\s*\]\]")
 IDENT = r"[a-z_][a-z0-9_]*"
@@ -64,9 +65,61 @@ class Rendered:
     used: list[str] = field(default_factory=list)
 
 
-def format_number(value: Any, fmt: str | None) -> str:
+#: The words a page's generated parts use, by language (the book's text is in the pages).
+LABELS = {
+    "en": {
+        "yes": "yes", "no": "no", "data": "data (JSON)", "source": "source",
+        "title": "Tested claims", "measured": "Measured", "seeds": "Seeds {seeds}", "check": "Check",
+        "test": "Test",
+        "intro": "Each sentence below is checked against the numbers the code on this page measured: "
+                 "the build reruns every experiment at seeds {seeds} and stops if a check fails. "
+                 "“Measured” is the value at seed {seed}, the one the figures and text show.",
+        "tests": "The same checks run as tests in {tests}.",
+        "no_result": "The experiment <code>{id}</code> has no result, so its claims could not be checked: {reason}",
+    },
+    "zh": {
+        "yes": "是", "no": "否", "data": "数据（JSON）", "source": "源代码",
+        "title": "经过测试的结论", "measured": "测量值", "seeds": "种子 {seeds}", "check": "检验",
+        "test": "测试",
+        "intro": "下面每一句话都用本页代码测得的数字来检验：构建网站时，每个实验都在种子 {seeds} 上重新运行，"
+                 "任何一项检验不通过，构建就会停止。“测量值”是种子 {seed} 的结果，也就是图和正文所用的那一次。",
+        "tests": "同样的检验也作为测试运行，见 {tests}。",
+        "no_result": "实验 <code>{id}</code> 没有结果，因此无法检验它的结论：{reason}",
+    },
+}
+
+#: How the claims' generated English (checks, counts) reads in another language.
+PHRASES = {
+    "zh": [
+        (re.compile(r"^none of (\d+) runs$"), r"\1 次运行中没有一次"),
+        (re.compile(r"^all (\d+) runs$"), r"全部 \1 次运行"),
+        (re.compile(r"^(\d+) to (\d+) of (\d+) runs$"), r"\3 次运行中 \1 到 \2 次"),
+        (re.compile(r"^at least (\d+) of (\d+) runs$"), r"\2 次运行中至少 \1 次"),
+        (re.compile(r"^at most (\d+) of (\d+) runs$"), r"\2 次运行中至多 \1 次"),
+        (re.compile(r"^(\d+(?:–\d+)?) of (\d+) runs$"), r"\2 次运行中 \1 次"),
+        (re.compile(r"^is true$"), "成立"),
+        (re.compile(r"^true$"), "成立"),
+        (re.compile(r"^false$"), "不成立"),
+        (re.compile(r"^true at every seed$"), "每个种子都成立"),
+        (re.compile(r"^not true at every seed$"), "并非每个种子都成立"),
+        (re.compile(r"^(.+) at every seed$"), r"每个种子都是 \1"),
+        (re.compile(r"\bvalue\b"), "测量值"),
+    ],
+}
+
+
+def localise(text: str, language: str) -> str:
+    """A claim's generated English (its check, a count of runs) in ``language``."""
+    for pattern, replacement in PHRASES.get(language, []):
+        text, count = pattern.subn(replacement, text)
+        if count and pattern.pattern.startswith("^"):
+            return text
+    return text
+
+
+def format_number(value: Any, fmt: str | None, language: str = "en") -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return LABELS[language]["yes"] if value else LABELS[language]["no"]
     if isinstance(value, str):
         return html.escape(value)
     if value is None:
@@ -123,18 +176,19 @@ def _escape_alt(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
 
 
-def render_figure(view: SnippetView, name: str, caption: str, page: str, source_url: Callable[[str], str | None]):
+def render_figure(view: SnippetView, name: str, caption: str, page: str, source_url: Callable[[str], str | None],
+                  text: SnippetText | None = None, language: str = "en"):
     figures = view.result["figures"]
     if name not in figures:
         raise PageError(f"figure '{view.id}:{name}' does not exist (snippet draws: {', '.join(sorted(figures))})")
     figure = figures[name]
-    alt = _escape_alt(figure["alt"])
+    alt = _escape_alt(text.figure_alt(name) if text else figure["alt"])
     light, dark = _relative(figure["light"], page), _relative(figure["dark"], page)
     data = _relative(f"results/{view.id}.json", page)
-    links = [f"[data (JSON)]({data})"]
+    links = [f"[{LABELS[language]['data']}]({data})"]
     url = source_url(view.source)
     if url:
-        links.append(f"[source]({url})")
+        links.append(f"[{LABELS[language]['source']}]({url})")
     caption_html = f"{caption} " if caption else ""
     return (
         f'\n<figure class="book-figure" markdown>\n'
@@ -164,7 +218,11 @@ def statement_html(text: str) -> str:
     return "".join(parts)
 
 
-def _spread(claim: dict) -> str:
+def _spread(claim: dict, language: str = "en") -> str:
+    return localise(_spread_en(claim), language)
+
+
+def _spread_en(claim: dict) -> str:
     values = [claim["values"][str(s)] for s in CLAIM_SEEDS]
     if all(isinstance(v, bool) for v in values):
         return "true at every seed" if all(values) else "not true at every seed"
@@ -178,11 +236,13 @@ def _spread(claim: dict) -> str:
     return f"{format_measured(low, claim['fmt'])} … {format_measured(high, claim['fmt'])}"
 
 
-def render_claims(views: list[SnippetView], source_url: Callable[[str], str | None]) -> str:
+def render_claims(views: list[SnippetView], source_url: Callable[[str], str | None],
+                  texts: Callable[[str], SnippetText] | None = None, language: str = "en") -> str:
     """The page's tested claims, one card per claim: the statement first (with its math
     typeset), then the value measured for this page, its range over the claim seeds, and
     the check; the claim's id names its test. Cards stack on a phone; no table to scroll."""
     seeds = f"{CLAIM_SEEDS[0]}–{CLAIM_SEEDS[-1]}"
+    words = LABELS[language]
     groups, tests = [], []
     for view in views:
         test_path = "tests/" + view.source.split("/", 1)[1].rsplit("/", 1)[0] + f"/test_{view.id}.py"
@@ -192,23 +252,26 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
         if view.result is None:
             reason = html.escape(view.error.splitlines()[0] if view.error else "not run")
             groups.append(
-                f'<li class="book-claim book-claim-failed"><p class="book-claim-statement">The experiment '
-                f"<code>{view.id}</code> has no result, so its claims could not be checked: {reason}</p></li>"
+                f'<li class="book-claim book-claim-failed"><p class="book-claim-statement">'
+                + words["no_result"].format(id=view.id, reason=reason) + "</p></li>"
             )
             continue
-        title = html.escape(view.result["title"])
+        text = texts(view.id) if texts else None
+        title = html.escape(text.title if text else view.result["title"])
         cards = []
         for claim in view.result["claims"]:
             test_link = link(f"<code>{html.escape(claim['id'])}</code>")
             failed = "" if claim.get("passed", True) else " book-claim-failed"
+            statement = text.claim(claim["id"]) if text else claim["statement"]
+            measured = localise(claim["formatted"][str(BUILD_SEED)], language)
             cards.append(
                 f'<li class="book-claim{failed}">'
-                f'<p class="book-claim-statement">{statement_html(claim["statement"])}</p>'
+                f'<p class="book-claim-statement">{statement_html(statement)}</p>'
                 '<dl class="book-claim-numbers">'
-                f"<div><dt>Measured</dt><dd>{html.escape(claim['formatted'][str(BUILD_SEED)])}</dd></div>"
-                f"<div><dt>Seeds {seeds}</dt><dd>{html.escape(_spread(claim))}</dd></div>"
-                f"<div><dt>Check</dt><dd>{html.escape(claim['check'])}</dd></div>"
-                f'<div class="book-claim-test"><dt>Test</dt><dd>{test_link}</dd></div>'
+                f"<div><dt>{words['measured']}</dt><dd>{html.escape(measured)}</dd></div>"
+                f"<div><dt>{words['seeds'].format(seeds=seeds)}</dt><dd>{html.escape(_spread(claim, language))}</dd></div>"
+                f"<div><dt>{words['check']}</dt><dd>{html.escape(localise(claim['check'], language))}</dd></div>"
+                f'<div class="book-claim-test"><dt>{words["test"]}</dt><dd>{test_link}</dd></div>'
                 "</dl></li>"
             )
         groups.append(
@@ -217,12 +280,10 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
         )
     return (
         '\n<div class="admonition book-claims">\n'
-        '<p class="admonition-title">Tested claims</p>\n'
-        f'<p class="book-claims-intro">Each sentence below is checked against the numbers the code on this page '
-        f"measured: the build reruns every experiment at seeds {seeds} and stops if a check fails. "
-        f"“Measured” is the value at seed {BUILD_SEED}, the one the figures and text show.</p>\n"
+        f'<p class="admonition-title">{words["title"]}</p>\n'
+        f'<p class="book-claims-intro">{words["intro"].format(seeds=seeds, seed=BUILD_SEED)}</p>\n'
         f'<ul class="book-claims-groups">{"".join(groups)}</ul>\n'
-        f'<p class="book-claims-tests">The same checks run as tests in {", ".join(tests)}.</p>\n</div>\n'
+        f'<p class="book-claims-tests">{words["tests"].format(tests=", ".join(tests))}</p>\n</div>\n'
     )
 
 
@@ -231,10 +292,26 @@ def render(
     page: str,
     views: Mapping[str, SnippetView],
     source_url: Callable[[str], str | None] = lambda path: None,
+    language: str = "en",
+    texts: Callable[[str], SnippetText] | None = None,
 ) -> Rendered:
-    """Replace the directives in ``markdown`` (page ``page``, a docs-relative path)."""
+    """Replace the directives in ``markdown`` (page ``page``, a docs-relative path).
+
+    For a page in another language than English, ``texts(snippet_id)`` gives the snippet's
+    title, alt texts and claim statements in that language (see :mod:`book.translations`).
+    """
     out = Rendered(markdown)
     used: list[str] = []
+    if language not in LABELS:
+        raise ValueError(f"no labels for language {language!r} (known: {', '.join(LABELS)})")
+
+    def text_of(snippet_id: str) -> SnippetText | None:
+        if texts is None or language == "en":
+            return None
+        try:
+            return texts(snippet_id)
+        except TranslationError as exc:
+            raise PageError(str(exc), kind="translation", snippet=snippet_id) from None
 
     def use(snippet_id: str) -> SnippetView:
         if snippet_id not in views:
@@ -260,19 +337,23 @@ def render(
             figure = FIGURE.match(body)
             if figure:
                 view = use(figure.group("id"))
-                return render_figure(view, figure.group("name"), figure.group("caption") or "", page, source_url)
+                return render_figure(view, figure.group("name"), figure.group("caption") or "", page, source_url,
+                                     text_of(view.id), language)
             value = VALUE.match(body)
             if value:
                 view = use(value.group("id"))
                 try:
                     found = lookup(view.result["results"], value.group("key"))
-                    return format_number(found, value.group("fmt"))
+                    return format_number(found, value.group("fmt"), language)
                 except PageError as exc:
                     key = f"{value.group('id')}:{value.group('key')}"
                     raise PageError(f"result key '{key}' {exc}", kind="key", snippet=value.group("id")) from None
             if re.match(rf"^(figure\b|{IDENT}:)", body):
                 raise PageError(f"malformed directive '[[{body}]]'")
             return match.group(0)  # not ours (e.g. Python's x[[0]] in prose)
+        except TranslationError as exc:
+            out.errors.append(PageError(str(exc), kind="translation"))
+            return f"**⚠ [[{html.escape(body)}]]**"
         except PageError as exc:
             out.errors.append(exc)
             return f"**⚠ [[{html.escape(body)}]]**"
@@ -294,7 +375,11 @@ def render(
         out.errors.append(PageError("uses snippets but has no [[claims]] block to show their tested claims", "claims"))
     def claims_block(match: re.Match) -> str:
         try:
-            return render_claims([views[i] for i in used], source_url)
+            return render_claims([views[i] for i in used], source_url,
+                                 text_of if language != "en" and texts else None, language)
+        except TranslationError as exc:
+            out.errors.append(PageError(str(exc), kind="translation"))
+            return f"**⚠ {html.escape(str(exc))}**"
         except PageError as exc:
             out.errors.append(exc)
             return f"**⚠ {html.escape(str(exc))}**"

@@ -1,0 +1,110 @@
+"""The Chinese edition's text for each snippet, kept beside the snippet it translates.
+
+A snippet ``snippets/<chapter>/<id>.py`` writes English: its experiment's title, its
+figures' alt text and its claims' statements. Their Chinese lives next to it, in
+``snippets/<chapter>/<id>.zh.toml``::
+
+    # 中文 for random_matrix_product.py: the experiment's title, figures' alt text, claims.
+    title = "随机矩阵的乘积"
+
+    [figures]
+    growth = "…"            # one entry per figure the snippet draws
+
+    [claims]
+    product_vanishes_below_one = "…"   # one entry per claim id in CLAIMS
+
+The pages of the Chinese edition take these texts; a missing or extra entry is an error
+that names the file and says what to add, so a claim cannot be published in one language
+only. Reading the file needs no torch and no build: the tests check it against ``CLAIMS``
+and against the figures the build drew.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The languages of the book; the first is the default (the snippets' own language).
+LANGUAGES = ("en", "zh")
+SUFFIX = ".zh.toml"
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+class TranslationError(Exception):
+    """A snippet's translation file is missing, malformed or out of step with the snippet."""
+
+
+@dataclass(frozen=True)
+class SnippetText:
+    """What a page in another language shows instead of a snippet's English text."""
+
+    path: str  # project-relative path of the .zh.toml file
+    title: str
+    figures: dict[str, str] = field(default_factory=dict)
+    claims: dict[str, str] = field(default_factory=dict)
+
+    def figure_alt(self, name: str) -> str:
+        if name not in self.figures:
+            raise TranslationError(
+                f"{self.path}: no Chinese alt text for figure '{name}'; add `{name} = \"…\"` under [figures]"
+            )
+        return self.figures[name]
+
+    def claim(self, claim_id: str) -> str:
+        if claim_id not in self.claims:
+            raise TranslationError(
+                f"{self.path}: no Chinese statement for claim '{claim_id}'; add `{claim_id} = \"…\"` under [claims]"
+            )
+        return self.claims[claim_id]
+
+
+def path_for(snippet_source: str) -> str:
+    """``snippets/ch/x.py`` -> ``snippets/ch/x.zh.toml`` (project-relative)."""
+    if not snippet_source.endswith(".py"):
+        raise ValueError(f"not a snippet's source path: {snippet_source!r}")
+    return snippet_source[: -len(".py")] + SUFFIX
+
+
+def load(root: Path, snippet_source: str) -> SnippetText:
+    """The Chinese text of the snippet at ``snippet_source`` (project-relative)."""
+    relpath = path_for(snippet_source)
+    path = root / relpath
+    if not path.is_file():
+        raise TranslationError(
+            f"{relpath} does not exist: the Chinese pages need the title, figure alt texts and claim "
+            f"statements of {snippet_source} in Chinese; copy another snippet's .zh.toml and translate"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise TranslationError(f"{relpath} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"title", "figures", "claims"})
+    if unknown:
+        raise TranslationError(f"{relpath}: unknown keys {unknown} (expected title, [figures], [claims])")
+    title = data.get("title")
+    figures, claims = data.get("figures", {}), data.get("claims", {})
+    if not isinstance(title, str) or not HAN.search(title):
+        raise TranslationError(f"{relpath}: `title` must be the experiment's title in Chinese")
+    for table, entries in (("figures", figures), ("claims", claims)):
+        if not isinstance(entries, dict):
+            raise TranslationError(f"{relpath}: [{table}] must be a table of name = \"text\"")
+        for key, text in entries.items():
+            if not isinstance(text, str) or not HAN.search(text):
+                raise TranslationError(f"{relpath}: [{table}] {key} is not Chinese text")
+    return SnippetText(relpath, title.strip(), {k: v.strip() for k, v in figures.items()},
+                       {k: " ".join(v.split()) for k, v in claims.items()})
+
+
+def mismatches(text: SnippetText, claim_ids, figure_names) -> list[str]:
+    """What is missing from or extra in ``text`` against the snippet's claims and figures."""
+    problems = []
+    for table, have, want in (("claims", set(text.claims), set(claim_ids)),
+                              ("figures", set(text.figures), set(figure_names))):
+        for key in sorted(want - have):
+            problems.append(f"{text.path}: [{table}] has no entry for '{key}'; add its Chinese text")
+        for key in sorted(have - want):
+            problems.append(f"{text.path}: [{table}] '{key}' is not in the snippet (renamed or removed?); "
+                            "remove or rename it")
+    return problems
