@@ -229,6 +229,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             state["texts"][snippet_id] = translations.load(root, state["views"][snippet_id].source)
         return state["texts"][snippet_id]
 
+    if language == "zh":
+        markdown = pages.join_wrapped_chinese(markdown)
     rendered = pages.render(markdown, page.file.src_uri, state["views"], _source_url(config), language, texts)
     text = rendered.markdown
     failed = [state["views"][i] for i in rendered.used if state["views"][i].result is None]
@@ -288,10 +290,14 @@ def on_page_content(html: str, page, config, files) -> str:
     return rendered
 
 
-#: A code block longer than this many lines opens folded: its first FOLD_SHOWN lines show
-#: (the function's signature and docstring, what the prose discusses), the rest on request.
+#: A code block longer than this many lines opens folded, showing what the prose discusses:
+#: the lines the page highlights (``hl_lines="12-20"`` on the fence), with a line of context
+#: around them; or, if it highlights none, its first FOLD_SHOWN lines (the function's
+#: signature and docstring). The rest opens on request.
 FOLD_LINES = 30
 FOLD_SHOWN = 14
+FOLD_CONTEXT = 1
+HIGHLIGHTED_LINE = re.compile(r'<span class="hll">')
 HIGHLIGHT_BLOCK = re.compile(r'<div class="highlight">(?:(?!<div class="highlight">).)*?</code></pre></div>', re.S)
 
 
@@ -320,7 +326,14 @@ def fold_long_code(html: str) -> str:
         lines = code.count("\n")
         if lines <= FOLD_LINES:
             return block
-        return (f'<div class="book-code-fold" data-lines="{lines}" style="--book-fold-lines: {FOLD_SHOWN}">'
+        marked = [code.count("\n", 0, m.start()) + 1 for m in HIGHLIGHTED_LINE.finditer(code)]
+        if marked:
+            first, last = max(1, marked[0] - FOLD_CONTEXT), min(lines, marked[-1] + FOLD_CONTEXT)
+            window = f' data-first="{first}" data-last="{last}"'
+            shown = last - first + 1
+        else:
+            window, shown = "", FOLD_SHOWN
+        return (f'<div class="book-code-fold" data-lines="{lines}"{window} style="--book-fold-lines: {shown}">'
                 f"{block}</div>")
 
     return HIGHLIGHT_BLOCK.sub(fold, html)

@@ -43,8 +43,10 @@ def files_for(slug: str) -> dict[str, str]:
     example = f"{slug}_example"
     return {
         f"docs/{slug}.md": "page.md",
+        f"docs/{slug}.zh.md": "page.zh.md",  # the Chinese edition's page (book/parity.py)
         f"snippets/{slug}/__init__.py": "chapter_init.py",
         f"snippets/{slug}/{example}.py": "snippet.py",
+        f"snippets/{slug}/{example}.zh.toml": "snippet.zh.toml",
         f"tests/{slug}/__init__.py": None,
         f"tests/{slug}/test_{example}.py": "test_snippet.py",
     }
@@ -116,12 +118,29 @@ def add_to_nav(config: str, title: str, slug: str) -> str:
     return "\n".join(lines)
 
 
+def add_nav_translation(config: str, title: str) -> str:
+    """``config`` with a placeholder Chinese title for the page in the i18n plugin's
+    ``nav_translations`` (if the site has one), for the translator to replace."""
+    lines = config.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.strip() == "nav_translations:"]
+    if not starts:
+        return config
+    start = starts[0]
+    depth = len(lines[start]) - len(lines[start].lstrip())
+    end = start + 1
+    while end < len(lines) and lines[end].strip() and len(lines[end]) - len(lines[end].lstrip()) > depth:
+        end += 1
+    indent = " " * (depth + 2)
+    lines.insert(end, f"{indent}{_quoted(title)}: {_quoted('待办：' + title + ' 的中文标题')}")
+    return "\n".join(lines)
+
+
 def create(root: Path, slug: str, title: str, sweep: bool = True, log=print) -> list[Path]:
     root = Path(root).resolve()
     title = title.strip()
     check(root, slug, title)
     config = root / "mkdocs.yml"
-    new_config = add_to_nav(config.read_text(encoding="utf-8"), title, slug)
+    new_config = add_nav_translation(add_to_nav(config.read_text(encoding="utf-8"), title, slug), title)
     written = []
     for relpath, template in files_for(slug).items():
         path = root / relpath

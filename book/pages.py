@@ -410,3 +410,30 @@ def fill_values(text: str, views: Mapping[str, SnippetView]) -> str:
             raise PageError(f"result key '{snippet_id}:{key}' {exc}", kind="key", snippet=snippet_id) from None
 
     return DIRECTIVE.sub(replace, text)
+
+
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+CJK_END = re.compile(f"[{CJK}]$")
+CJK_START = re.compile(f"^[{CJK}]")
+
+
+def join_wrapped_chinese(markdown: str) -> str:
+    """Chinese prose wrapped over several source lines, joined: a line break between two
+    Chinese characters would show as a space, which Chinese text does not have. Code
+    fences and display math are left as they are."""
+    out: list[str] = []
+    in_fence = in_math = False
+    for line in markdown.split("\n"):
+        stripped = line.strip()
+        if FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and in_math:
+            in_math = not stripped.endswith("$$")
+        elif not in_fence and stripped.startswith("$$"):
+            in_math = stripped == "$$" or not stripped.endswith("$$")
+        elif (not in_fence and not in_math and out and CJK_START.match(stripped)
+              and CJK_END.search(out[-1]) and not FENCE.match(out[-1])):
+            out[-1] += stripped
+            continue
+        out.append(line)
+    return "\n".join(out)

@@ -1,3 +1,8 @@
+// The edition being read: "en" or "zh" (the page's <html lang>).
+function bookEdition() {
+  return (document.documentElement.lang || "en").slice(0, 2);
+}
+
 // Material wraps wide tables in a horizontally scrolling box; keyboard users must be able
 // to focus it to scroll (WCAG 2.1.1). Runs after every page load, instant navigation included.
 document$.subscribe(function () {
@@ -17,15 +22,37 @@ document$.subscribe(function () {
     button.className = "book-code-fold-toggle md-button";
     var label = function () {
       var folded = fold.classList.contains("book-code-folded");
-      button.textContent = folded ? "Show all " + fold.dataset.lines + " lines" : "Fold the code";
+      var zh = bookEdition() === "zh";
+      button.textContent = folded
+        ? (zh ? "显示全部 " + fold.dataset.lines + " 行" : "Show all " + fold.dataset.lines + " lines")
+        : (zh ? "折叠代码" : "Fold the code");
       button.setAttribute("aria-expanded", folded ? "false" : "true");
     };
+    // A block whose page highlights the lines it discusses shows those lines when folded.
+    var code = fold.querySelector("pre > code");
+    var first = parseInt(fold.dataset.first || "1", 10);
+    var place = function () {
+      if (!code || !fold.dataset.first) return;
+      var folded = fold.classList.contains("book-code-folded");
+      var style = getComputedStyle(code);
+      var pad = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+      var expanded = code.style.maxHeight;
+      code.style.maxHeight = "none";
+      var line = (code.scrollHeight - pad) / parseInt(fold.dataset.lines, 10);
+      code.style.maxHeight = expanded;
+      var shown = parseInt(fold.dataset.last, 10) - first + 1;
+      code.style.maxHeight = folded ? Math.ceil(shown * line + pad) + "px" : "";
+      code.scrollTop = folded ? Math.round((first - 1) * line) : 0;
+    };
+    if (fold.dataset.first && first > 1) fold.classList.add("book-code-window");
     button.addEventListener("click", function () {
       fold.classList.toggle("book-code-folded");
       label();
+      place();
     });
     label();
     fold.appendChild(button);
+    place();
   });
 });
 
@@ -39,3 +66,29 @@ document$.subscribe(function () {
   script.dataset.bookExplorer = "1";
   document.body.appendChild(script);
 });
+
+// The language switcher opens the page being read in the other edition, which has it at the
+// same path under zh/. Instant navigation does not redraw the header, so its links are set
+// again from the address after every navigation; switching edition loads the page afresh,
+// so that its search uses that edition's index. The site's root is taken once, at the first
+// load, from the head's link to the English edition (relative to that first page).
+(function () {
+  var english = document.querySelector('link[rel=alternate][hreflang=en]');
+  if (!english) return;
+  var root = new URL(english.getAttribute("href"), location.href).href;
+  document$.subscribe(function () {
+    if (location.href.indexOf(root) !== 0) return;
+    var path = location.href.slice(root.length).replace(/^zh\//, "");
+    document.querySelectorAll(".md-select__link[hreflang]").forEach(function (link) {
+      var lang = link.getAttribute("hreflang");
+      link.href = root + (lang === "en" ? "" : lang + "/") + path;
+    });
+  });
+  window.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".md-select__link[hreflang]");
+    if (!link || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (link.getAttribute("hreflang") !== bookEdition()) location.assign(link.href);
+  }, true);
+})();

@@ -418,3 +418,67 @@ def test_math_uses_the_sites_own_math_font(browser, server):
     loaded = page.evaluate("""Array.from(document.fonts).filter(f => f.family.includes('Book Math') && f.status === 'loaded').length""")
     page.close()
     assert family.startswith('"Book Math"') and loaded == 1, (family, loaded)
+
+
+@pytest.mark.parametrize("query, chapter", [
+    ("遗忘门", "zh/lstm/"), ("批归一化", "zh/batch_norm/"), ("残差连接", "zh/residual_connections/"),
+    ("梯度裁剪", "zh/clipping_regularisation/"), ("梯度爆炸", None),
+])
+def test_chinese_search_finds_chinese_chapters(browser, server, query, chapter):
+    """Typed without spaces, as Chinese is: the search cuts the query into the index's words."""
+    page = browser.new_page()
+    page.goto(f"{server}/zh/", wait_until="networkidle")
+    page.click("input.md-search__input")
+    page.keyboard.type(query, delay=50)
+    page.wait_for_selector(".md-search-result__item", timeout=30000)
+    page.wait_for_timeout(500)
+    links = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => new URL(a.href).pathname)")
+    page.close()
+    assert links and all(link.startswith("/zh/") for link in links), links[:5]
+    if chapter:
+        assert links[0] == "/" + chapter, links[:3]
+
+
+def test_english_search_finds_no_chinese_page(browser, server):
+    page = browser.new_page()
+    page.goto(f"{server}/", wait_until="networkidle")
+    page.click("input.md-search__input")
+    page.keyboard.type("LSTM", delay=50)
+    page.wait_for_selector(".md-search-result__item", timeout=30000)
+    page.wait_for_timeout(500)
+    links = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => new URL(a.href).pathname)")
+    page.close()
+    assert links and not any(link.startswith("/zh/") for link in links), links
+
+
+def _switch(page, lang: str) -> None:
+    page.hover(".md-header__option .md-select")
+    page.click(f".md-select__link[hreflang={lang}]")
+
+
+def test_the_language_switcher_opens_the_same_page_both_ways(browser, server):
+    """Also after instant navigation, which does not redraw the header: the links follow."""
+    page = browser.new_page()
+
+    def local_sitemap(route):
+        body = route.fetch().text()
+        root = min(re.findall(r"<loc>([^<]+)</loc>", body), key=len)
+        route.fulfill(body=body.replace(root, f"{server}/"), content_type="application/xml")
+
+    page.route("**/sitemap.xml", local_sitemap)
+    page.goto(f"{server}/lstm/#what-the-source-note-says-and-what-we-measured", wait_until="networkidle")
+    _switch(page, "zh")
+    page.wait_for_url(f"{server}/zh/lstm/#what-the-source-note-says-and-what-we-measured")
+    assert page.evaluate("document.documentElement.lang") == "zh"
+    _switch(page, "en")
+    page.wait_for_url(f"{server}/lstm/#what-the-source-note-says-and-what-we-measured")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.goto(f"{server}/zh/", wait_until="networkidle")
+    page.evaluate("window.bookMarker = 42")
+    page.click("article a[href$='batch_norm/']")
+    page.wait_for_url("**/zh/batch_norm/")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.bookMarker") == 42, "instant navigation is off"
+    _switch(page, "en")
+    page.wait_for_url(f"{server}/batch_norm/")
+    page.close()

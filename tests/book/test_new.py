@@ -127,3 +127,12 @@ def test_a_scaffolded_chapter_builds_its_tests_pass_and_strict_refuses_the_place
     published = project.build()
     assert published.returncode == 0, published.stderr[-3000:]
     assert "Placeholder claim" not in (root / "site" / "tiny_chapter" / "index.html").read_text()
+
+
+def test_the_chinese_nav_title_is_added_as_a_placeholder():
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    updated = new.add_nav_translation(config, "Transformers: LayerNorm")
+    added = [line for line in updated.split("\n") if line not in config.split("\n")]
+    assert added == ['            "Transformers: LayerNorm": "待办：Transformers: LayerNorm 的中文标题"'], added
+    translations = yaml.safe_load(added[0].strip())
+    assert translations == {"Transformers: LayerNorm": "待办：Transformers: LayerNorm 的中文标题"}
