@@ -174,3 +174,45 @@ def test_chapter_page_fills_typesets_and_is_in_the_nav(chapter):
     assert not math_errors, f"docs/{chapter}.md: " + "; ".join(math_errors)
     nav = (REPO / "mkdocs.yml").read_text(encoding="utf-8").split("\nnav:", 1)[1]
     assert re.search(rf":\s*{re.escape(chapter)}\.md\s*$", nav, re.M), f"docs/{chapter}.md is not in nav: of mkdocs.yml"
+
+
+from book.pages import join_wrapped_chinese, localise  # noqa: E402
+from book.translations import SnippetText  # noqa: E402
+
+CHINESE = SnippetText("snippets/chapter/demo.zh.toml", "一个演示实验", {"main": "一条上升的线。"}, {"c": "一个结论：$x$ 很小。"})
+
+
+def test_a_chinese_page_takes_the_snippets_chinese_texts():
+    claim = {**RESULT["claims"][0], "out_of": 16, "check": "at least 12 of 16 runs",
+             "values": {str(s): 14.0 for s in range(5)}, "formatted": {str(s): "14 of 16 runs" for s in range(5)}}
+    views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "claims": [claim]})}
+    out = render("[[figure demo:main|图注。]] [[demo:rate]]\n[[claims]]", "p.zh.md", views, language="zh",
+                 texts=lambda snippet_id: CHINESE)
+    assert out.errors == []
+    assert "![一条上升的线。]" in out.markdown and "一个演示实验" in out.markdown and "<math" in out.markdown
+    assert "经过测试的结论" in out.markdown and "16 次运行中 14 次" in out.markdown
+    assert "16 次运行中至少 12 次" in out.markdown and "数据（JSON）" in out.markdown
+    assert "Tested claims" not in out.markdown and "A claim." not in out.markdown
+
+
+def test_a_missing_chinese_text_is_an_error_naming_the_file():
+    lacking = SnippetText("snippets/chapter/demo.zh.toml", "一个演示实验", {}, {})
+    out = render("[[figure demo:main|图注。]]\n[[claims]]", "p.zh.md", VIEWS, language="zh", texts=lambda i: lacking)
+    messages = " ".join(str(e) for e in out.errors)
+    assert "snippets/chapter/demo.zh.toml: no Chinese alt text for figure 'main'" in messages
+    assert "no Chinese statement for claim 'c'" in messages
+
+
+@pytest.mark.parametrize("english, chinese", [
+    ("none of 16 runs", "16 次运行中没有一次"), ("all 12 runs", "全部 12 次运行"),
+    ("value ≤ 0.005", "测量值 ≤ 0.005"), ("0.9 ≤ value ≤ 1.1", "0.9 ≤ 测量值 ≤ 1.1"),
+    ("true at every seed", "每个种子都成立"), ("12–14 of 16 runs", "16 次运行中 12–14 次"), ("0.25 at every seed", "每个种子都是 0.25"),
+])
+def test_generated_claim_words_in_chinese(english, chinese):
+    assert localise(english, "zh") == chinese
+
+
+def test_wrapped_chinese_lines_are_joined_but_not_code_or_math():
+    text = "第一行\n第二行。\n\n!!! note \"标题\"\n    缩进的\n    中文。\n\n```python\n# 注释\n# 注释\n```\n$$\n甲\n乙\n$$\n- 列表\n- 项\nEnglish start\n中文"
+    assert join_wrapped_chinese(text) == (
+        "第一行第二行。\n\n!!! note \"标题\"\n    缩进的中文。\n\n```python\n# 注释\n# 注释\n```\n$$\n甲\n乙\n$$\n- 列表\n- 项\nEnglish start\n中文")

@@ -44,6 +44,10 @@ def test_pages_have_no_unfilled_directive_or_raw_math(site):
         assert "⚠" not in html, page
         assert not re.search(r"\[\[[a-z_]+:[^\]]+\]\]|\[\[(figure|claims)", html), page
         assert 'class="arithmatex"' not in html, page
+        # A display formula the Markdown did not see as one (e.g. in a list item without a
+        # blank line around it) reaches the page as text.
+        prose = re.sub(r"<(pre|code|script)\b.*?</\1>", "", html, flags=re.S)
+        assert "$$" not in prose, f"{page}: a display formula left as text"
 
 
 def test_pages_load_nothing_from_other_hosts(site):
