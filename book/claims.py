@@ -30,6 +30,25 @@ def format_measured(number: float, fmt: str) -> str:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """The quantity a claim talks about, when its check is on a number derived from it.
+
+    "E[ReLU′(z)²] is ½" is checked on the distance of the estimate from ½; the reader wants
+    to see the estimate itself. ``Claim(…, shows=("E[ReLU′(z)²]", lambda r: r["mean_sq_slope"], ".4f"))``
+    makes the claims block show "E[ReLU′(z)²] = 0.4992" beside the checked distance.
+    ``label`` may hold ``$…$`` math, typeset like the statement's.
+    """
+
+    label: str
+    value: Callable[[Mapping[str, Any]], float]
+    fmt: str = ".3g"
+
+    def describe(self, results: Mapping[str, Any]) -> dict[str, str]:
+        """{"label": …, "value": …} for the claims block (the value formatted)."""
+        return {"label": self.label, "value": format_measured(float(self.value(results)), self.fmt)}
+
+
+@dataclass(frozen=True)
 class Claim:
     """A tested statement about a snippet's measured results.
 
@@ -48,6 +67,9 @@ class Claim:
     #: For an outcome with odds (a run diverges, a net trains): the value is a count of runs
     #: out of an ensemble of ``out_of`` runs, printed "14 of 16 runs", checked as a count.
     out_of: int | None = None
+    #: For a check on a derived number (a distance, a relative error): the quantity the
+    #: statement is about, shown beside the checked number: ``(label, value[, fmt])``.
+    shows: Shown | tuple | None = None
 
     def __post_init__(self) -> None:
         if not self.id.replace("_", "").isalnum():
@@ -57,6 +79,10 @@ class Claim:
                 f"claim {self.id!r} has an empty statement: give it a sentence a reader understands, "
                 f"e.g. Claim({self.id!r}, \"The gradient shrinks toward the input.\", lambda r: …, at_most=…)"
             )
+        if isinstance(self.shows, tuple) and 2 <= len(self.shows) <= 3:
+            object.__setattr__(self, "shows", Shown(*self.shows))  # shows=(label, value[, fmt])
+        if self.shows is not None and not isinstance(self.shows, Shown):
+            raise ValueError(f"claim {self.id!r}: shows must be (label, value) or (label, value, fmt)")
         if self.out_of is not None:
             if not (isinstance(self.out_of, int) and self.out_of >= 1):
                 raise ValueError(f"claim {self.id!r}: out_of must be a positive number of runs")

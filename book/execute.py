@@ -216,6 +216,7 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path, figures: b
                 "out_of": claim.out_of,
                 "values": {str(v.seed): v.value for v in verdicts if v.claim is claim},
                 "formatted": {str(v.seed): claim.format_value(v.value) for v in verdicts if v.claim is claim},
+                "shows": claim.shows.describe(results_by_seed[BUILD_SEED]) if claim.shows else None,
                 "passed": True,
             }
             for claim in claims

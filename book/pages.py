@@ -70,7 +70,7 @@ LABELS = {
     "en": {
         "yes": "yes", "no": "no", "data": "data (JSON)", "source": "source",
         "title": "Tested claims", "measured": "Measured", "seeds": "Seeds {seeds}", "check": "Check",
-        "test": "Test",
+        "test": "Test", "checked": "Checked",
         "intro": "Each sentence below is checked against the numbers the code on this page measured: "
                  "the build reruns every experiment at seeds {seeds} and stops if a check fails. "
                  "“Measured” is the value at seed {seed}, the one the figures and text show.",
@@ -80,7 +80,7 @@ LABELS = {
     "zh": {
         "yes": "是", "no": "否", "data": "数据（JSON）", "source": "源代码",
         "title": "经过测试的结论", "measured": "测量值", "seeds": "种子 {seeds}", "check": "检验",
-        "test": "测试",
+        "test": "测试", "checked": "受检的量",
         "intro": "下面每一句话都用本页代码测得的数字来检验：构建网站时，每个实验都在种子 {seeds} 上重新运行，"
                  "任何一项检验不通过，构建就会停止。“测量值”是种子 {seed} 的结果，也就是图和正文所用的那一次。",
         "tests": "同样的检验也作为测试运行，见 {tests}。",
@@ -263,12 +263,21 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
             test_link = link(f"<code>{html.escape(claim['id'])}</code>")
             failed = "" if claim.get("passed", True) else " book-claim-failed"
             statement = text.claim(claim["id"]) if text else claim["statement"]
-            measured = localise(claim["formatted"][str(BUILD_SEED)], language)
+            measured = html.escape(localise(claim["formatted"][str(BUILD_SEED)], language))
+            rows = f"<div><dt>{words['measured']}</dt><dd>{measured}</dd></div>"
+            shows = claim.get("shows")
+            if shows:
+                # The check is on a derived number (a distance, an error): first the quantity
+                # the statement talks about, then the number the check reads.
+                label = text.shown_label(claim["id"]) if text else shows["label"]
+                quantity = statement_html(f"{label} = {shows['value']}")
+                rows = (f"<div><dt>{words['measured']}</dt><dd class=\"book-claim-quantity\">{quantity}</dd></div>"
+                        f"<div><dt>{words['checked']}</dt><dd>{measured}</dd></div>")
             cards.append(
                 f'<li class="book-claim{failed}">'
                 f'<p class="book-claim-statement">{statement_html(statement)}</p>'
                 '<dl class="book-claim-numbers">'
-                f"<div><dt>{words['measured']}</dt><dd>{html.escape(measured)}</dd></div>"
+                f"{rows}"
                 f"<div><dt>{words['seeds'].format(seeds=seeds)}</dt><dd>{html.escape(_spread(claim, language))}</dd></div>"
                 f"<div><dt>{words['check']}</dt><dd>{html.escape(localise(claim['check'], language))}</dd></div>"
                 f'<div class="book-claim-test"><dt>{words["test"]}</dt><dd>{test_link}</dd></div>'

@@ -37,6 +37,8 @@ class Shape:
     claims_blocks: int
     exercises: int
     anchors: tuple = ()
+    #: Each code fence's highlighted lines (``hl_lines``), which decide what a folded block shows.
+    highlights: tuple = ()
 
 
 def _outside_fences(markdown: str):
@@ -65,8 +67,11 @@ def _slug(text: str, seen: Counter) -> str:
 
 def shape(markdown: str) -> Shape:
     includes, figures, values, claims, exercises = Counter(), Counter(), set(), 0, 0
-    anchors, seen = [], Counter()
-    for _, line, in_fence in _outside_fences(markdown):
+    anchors, seen, highlights = [], Counter(), []
+    for number, line, in_fence in _outside_fences(markdown):
+        if in_fence and FENCE.match(line):
+            found = re.search(r'hl_lines="([^"]*)"', line)
+            highlights.append(found.group(1) if found else "")
         if INCLUDE_LINE.match(line):
             includes[line.strip()] += 1
         if in_fence:
@@ -85,7 +90,7 @@ def shape(markdown: str) -> Shape:
                 figures[f"{figure.group('id')}:{figure.group('name')}"] += 1
             elif value:
                 values.add(f"{value.group('id')}:{value.group('key')}")
-    return Shape(includes, figures, frozenset(values), claims, exercises, tuple(anchors))
+    return Shape(includes, figures, frozenset(values), claims, exercises, tuple(anchors), tuple(highlights))
 
 
 def _prose(line: str) -> str:
@@ -166,6 +171,10 @@ def compare(page: str, docs: Path = DOCS) -> list[str]:
             f"docs/{page}.zh.md's section ids {list(zh.anchors)} differ from the English page's "
             f"{list(en.anchors)}: give each Chinese heading the English one's id, "
             "e.g. `## 实验 1 { #experiment-1-a-product-of-many-random-matrices }`, so links to a section work in both editions")
+    if en.highlights != zh.highlights:
+        problems.append(
+            f"docs/{page}.zh.md's code fences highlight {list(zh.highlights)}, the English page's "
+            f"{list(en.highlights)}: copy each fence's hl_lines=\"…\" from the English page")
     if en.exercises != zh.exercises:
         problems.append(f"docs/{page}.zh.md has {zh.exercises} exercises, the English page {en.exercises}")
     problems += [f"docs/{page}.zh.md {where} is English prose: translate it" for where in

@@ -48,12 +48,16 @@ def sweep_path(snippet_path: Path) -> Path:
 
 def source_hash(snippet_path: Path) -> str:
     """Hash of what a sweep depends on: the snippet's code without its comments, docstrings'
-    layout and ``plot()`` (a figure or a comment can change without a new sweep; a change to
-    measure(), a helper or a claim cannot)."""
+    layout, ``plot()`` and what a claim shows beside its checked number (``shows=``): a
+    figure, a comment or a displayed quantity can change without a new sweep; a change to
+    measure(), a helper or a claim's value or bounds cannot."""
     import ast
 
     tree = ast.parse(snippet_path.read_text(encoding="utf-8"))
     tree.body = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name == "plot")]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Claim":
+            node.keywords = [k for k in node.keywords if k.arg != "shows"]
     return hashlib.sha256(ast.unparse(tree).encode("utf-8")).hexdigest()[:20]
 
 

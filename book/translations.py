@@ -13,6 +13,9 @@ figures' alt text and its claims' statements. Their Chinese lives next to it, in
     [claims]
     product_vanishes_below_one = "…"   # one entry per claim id in CLAIMS
 
+    [shown]
+    relu_passes_half = "…"   # the label of each claim's ``shows=Shown(label, …)``, if any
+
 The pages of the Chinese edition take these texts; a missing or extra entry is an error
 that names the file and says what to add, so a claim cannot be published in one language
 only. Reading the file needs no torch and no build: the tests check it against ``CLAIMS``
@@ -44,6 +47,15 @@ class SnippetText:
     title: str
     figures: dict[str, str] = field(default_factory=dict)
     claims: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+
+    def shown_label(self, claim_id: str) -> str:
+        if claim_id not in self.shown:
+            raise TranslationError(
+                f"{self.path}: no Chinese label for what claim '{claim_id}' shows; "
+                f"add `{claim_id} = \"…\"` under [shown]"
+            )
+        return self.shown[claim_id]
 
     def figure_alt(self, name: str) -> str:
         if name not in self.figures:
@@ -80,28 +92,32 @@ def load(root: Path, snippet_source: str) -> SnippetText:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise TranslationError(f"{relpath} is not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"title", "figures", "claims"})
+    unknown = sorted(set(data) - {"title", "figures", "claims", "shown"})
     if unknown:
-        raise TranslationError(f"{relpath}: unknown keys {unknown} (expected title, [figures], [claims])")
+        raise TranslationError(f"{relpath}: unknown keys {unknown} (expected title, [figures], [claims], [shown])")
     title = data.get("title")
-    figures, claims = data.get("figures", {}), data.get("claims", {})
+    figures, claims, shown = data.get("figures", {}), data.get("claims", {}), data.get("shown", {})
     if not isinstance(title, str) or not HAN.search(title):
         raise TranslationError(f"{relpath}: `title` must be the experiment's title in Chinese")
-    for table, entries in (("figures", figures), ("claims", claims)):
+    for table, entries in (("figures", figures), ("claims", claims), ("shown", shown)):
         if not isinstance(entries, dict):
             raise TranslationError(f"{relpath}: [{table}] must be a table of name = \"text\"")
         for key, text in entries.items():
-            if not isinstance(text, str) or not HAN.search(text):
+            # A shown quantity's label may be a formula alone ("$\\mathbb{E}[x]$"), the same in Chinese.
+            if not isinstance(text, str) or not (HAN.search(text) or (table == "shown" and text.strip())):
                 raise TranslationError(f"{relpath}: [{table}] {key} is not Chinese text")
     return SnippetText(relpath, title.strip(), {k: v.strip() for k, v in figures.items()},
-                       {k: " ".join(v.split()) for k, v in claims.items()})
+                       {k: " ".join(v.split()) for k, v in claims.items()},
+                       {k: " ".join(v.split()) for k, v in shown.items()})
 
 
-def mismatches(text: SnippetText, claim_ids, figure_names) -> list[str]:
-    """What is missing from or extra in ``text`` against the snippet's claims and figures."""
+def mismatches(text: SnippetText, claim_ids, figure_names, shown_ids=()) -> list[str]:
+    """What is missing from or extra in ``text`` against the snippet's claims and figures
+    (and the claims that show a quantity beside their checked number)."""
     problems = []
     for table, have, want in (("claims", set(text.claims), set(claim_ids)),
-                              ("figures", set(text.figures), set(figure_names))):
+                              ("figures", set(text.figures), set(figure_names)),
+                              ("shown", set(text.shown), set(shown_ids))):
         for key in sorted(want - have):
             problems.append(f"{text.path}: [{table}] has no entry for '{key}'; add its Chinese text")
         for key in sorted(have - want):

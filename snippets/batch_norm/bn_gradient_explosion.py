@@ -112,6 +112,7 @@ CLAIMS = (
         "rate for ReLU: relative error of the fitted factor.",
         lambda r: r["large_batch_error"],
         at_most=0.03,
+        shows=("fitted factor per layer", lambda r: r["by_batch"]["batch_128"]["plain_bn"]["factor_per_layer"], ".3f"),
     ),
     Claim(
         "smaller_batches_explode_faster",

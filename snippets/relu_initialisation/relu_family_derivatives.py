@@ -89,6 +89,7 @@ CLAIMS = (
         lambda r: r["relu_mean_sq_slope_error"],
         at_most=0.006,
         fmt=".4f",
+        shows=("$\\mathbb{E}[\\mathrm{ReLU}'(z)^2]$", lambda r: r["by_name"]["relu"]["mean_sq_slope"], ".4f"),
     ),
     Claim(
         "relu_slope_is_zero_or_one",

@@ -131,6 +131,7 @@ CLAIMS = (
         "With the branch's last layer at zero every block passes the gradient on unchanged: |ratio − 1|.",
         lambda r: r["zero_init_deviation"],
         at_most=1e-9,
+        shows=("ratio", lambda r: r["by_variant"]["zero_init"]["gradient_first_over_last"], ".6g"),
     ),
     Claim(
         "batch_norm_branch_grows_slowly",

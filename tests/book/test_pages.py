@@ -216,3 +216,15 @@ def test_wrapped_chinese_lines_are_joined_but_not_code_or_math():
     text = "第一行\n第二行。\n\n!!! note \"标题\"\n    缩进的\n    中文。\n\n```python\n# 注释\n# 注释\n```\n$$\n甲\n乙\n$$\n- 列表\n- 项\nEnglish start\n中文"
     assert join_wrapped_chinese(text) == (
         "第一行第二行。\n\n!!! note \"标题\"\n    缩进的中文。\n\n```python\n# 注释\n# 注释\n```\n$$\n甲\n乙\n$$\n- 列表\n- 项\nEnglish start\n中文")
+
+
+def test_a_claim_checked_on_a_distance_shows_the_quantity_too():
+    claim = {**RESULT["claims"][0], "shows": {"label": "$x$", "value": "0.4992"},
+             "formatted": {str(s): "0.0008" for s in range(5)}}
+    views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "claims": [claim]})}
+    md = render("[[demo:rate]]\n[[claims]]", "p.md", views).markdown
+    assert "<dt>Measured</dt><dd class=\"book-claim-quantity\">" in md and "0.4992" in md and "<math" in md
+    assert "<dt>Checked</dt><dd>0.0008</dd>" in md
+    shown = SnippetText("s.zh.toml", "演示", {}, {"c": "结论。"}, {"c": "比值"})
+    md = render("[[demo:rate]]\n[[claims]]", "p.zh.md", views, language="zh", texts=lambda i: shown).markdown
+    assert "比值 = 0.4992" in md and "<dt>受检的量</dt><dd>0.0008</dd>" in md
