@@ -6,24 +6,166 @@
   "use strict";
 
   var SVG = "http://www.w3.org/2000/svg";
-  var LABELS = {
-    linear: "linear", sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",
-    leaky_relu: "LeakyReLU", elu: "ELU", gelu: "GELU"
+  var PRESETS = {  // the initialiser each preset names, and its marker on the map
+    default: ["U(±1/√n)", "circle"],
+    xavier: ["xavier_normal_", "square"],
+    he: ["kaiming_normal_", "triangle"],
+    tanh_gain: ["xavier_normal_(gain=5/3)", "diamond"]
   };
-  var NORMS = { none: "none", batch: "BatchNorm", layer: "LayerNorm" };
-  var SKIPS = { none: "none", naive: "naive: h + f(h)", scaled: "scaled: h + f(h)/√L" };
-  var PRESETS = {
-    default: ["nn.Linear default", "U(±1/√n)", "circle"],
-    xavier: ["Xavier", "xavier_normal_", "square"],
-    he: ["He", "kaiming_normal_", "triangle"],
-    tanh_gain: ["tanh gain 5/3", "xavier_normal_(gain=5/3)", "diamond"]
+  // Every word the explorer shows, in the page's language (<html lang>, set per edition).
+  var STRINGS = {
+    en: {
+      labels: {
+        linear: "linear", sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",
+        leaky_relu: "LeakyReLU", elu: "ELU", gelu: "GELU"
+      },
+      norms: { none: "none", batch: "BatchNorm", layer: "LayerNorm" },
+      skips: { none: "none", naive: "naive: h + f(h)", scaled: "scaled: h + f(h)/√L" },
+      skipNames: { none: "none", naive: "naive", scaled: "scaled" },
+      presets: { default: "nn.Linear default", xavier: "Xavier", he: "He", tanh_gain: "tanh gain 5/3" },
+      flags: {
+        vanishing: "vanishing", exploding: "exploding", forward_collapses: "forward collapse",
+        forward_explodes: "forward explosion", saturated: "saturated units", dead: "dead units"
+      },
+      settings: "Network settings", activation: "Activation", weightScale: "Weight scale σ",
+      libraryPresets: "Library presets", depth: "Depth L ", normalisation: "Normalisation",
+      skipConnections: "Skip connections",
+      layers: function (n) { return n + " layers"; },
+      named: function (names) { return " (" + names.join(", ") + ")"; },
+      presetTitle: function (code, sigma) { return code + ": σw = " + sigma; },
+      layerAxis: "layer l (input → output)",
+      gradTitle: "Gradient norms per layer",
+      gradAria: function (first, last, depth) {
+        return "Gradient norms per layer on a log axis: ‖∂L/∂hₗ‖ from " + first + " at layer 1 to " + last +
+          " at layer " + depth + "; ‖∂L/∂Wₗ‖ alongside.";
+      },
+      measured: "measured", meanField: "mean-field χₗ",
+      factorTitle: "Factor per layer ‖∂L/∂hₗ₋₁‖² / ‖∂L/∂hₗ‖²",
+      factorAria: function (chi) {
+        return "Measured factor per layer on a log axis" + (chi ? ", with the mean-field χ of each layer" : "") + "; a factor of 1 is level.";
+      },
+      forwardTitle: "Forward: spread (std) of the activations hₗ",
+      forwardAria: function (first, last) {
+        return "Spread of the activations per layer on a log axis, from " + first + " at layer 1 to " + last + ".";
+      },
+      mapTitle: "Order and chaos: log₁₀ first/last ‖∂L/∂h‖",
+      mapSetting: function (act, norm, skip) { return act + ", normalisation " + norm + ", skips " + skip; },
+      mapFull: function (title, setting) { return title + " (" + setting + ")"; },
+      mapAria: function (title, setting) {
+        return title + " (" + setting + "). Columns are the weight scales, rows the depths; click a cell to show it.";
+      },
+      cellTitle: function (sigma, depth, value) { return "σw = " + sigma + ", depth " + depth + ": first/last = " + value; },
+      presetMarker: function (name, sigma, xi) { return name + " (σw = " + sigma + "): depth scale ξ = " + xi; },
+      mapAxis: "weight scale σw (rows: depth)",
+      xiLevel: "over 300 layers (level over the 100 measured)",
+      xi: function (xi, short) { return xi + " layers" + (short ? "" : " per e-fold of ‖∂L/∂h‖²"); },
+      numbers: function (trend, forward) {
+        return "the gradient-to-weight ratio changes by " + trend + " decades from the output end to the input end, " +
+          "the spread of the layer outputs by " + forward + " from the first layer to the last";
+      },
+      healthy: function (numbers, decades) {
+        return "Healthy: the diagnosis tool raises no flag — " + numbers + " (both within ±" + decades +
+          "), and no layer is saturated or dead.";
+      },
+      flagged: function (words, numbers, decades, extra) {
+        var head = words[0].charAt(0).toUpperCase() + words[0].slice(1) + (words.length > 1 ? " and " + words.slice(1).join(" and ") : "");
+        return head + ": " + numbers + " (the tool flags beyond ±" + decades + " decades)" + (extra.length ? "; " + extra.join("; ") : "") + ".";
+      },
+      saturatedShare: function (share, limit) { return share + " % of one layer's outputs are saturated (flag above " + limit + " %)"; },
+      deadShare: function (share, limit) { return share + " % of one layer's units are dead (flag above " + limit + " %)"; },
+      facts: function (depth, ratio, draws, lo, hi, factor, chi) {
+        return "Over " + depth + " layers the gradient's first/last ratio is " + ratio + " (median of " + draws +
+          " networks; range " + lo + " to " + hi + "); mean measured factor per layer " + factor +
+          (chi === null ? "" : ", mean-field χ of the same layers " + chi) + ".";
+      },
+      presetXi: function (name, xi) { return name + " " + xi; },
+      mapNote: function (act, depth, presets) {
+        return "Depth scale ξ of " + act + " without normalisation or skips, measured over " + depth + " layers: " +
+          presets.join("; ") + ". Markers above the map are the presets; the dashed line is the mean-field critical σw (no normalisation, no skips).";
+      },
+      loadError: function (message) {
+        return "The measured grid could not be loaded (" + message + "); the static map below shows the same data.";
+      }
+    },
+    zh: {
+      labels: {
+        linear: "线性", sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU",
+        leaky_relu: "LeakyReLU", elu: "ELU", gelu: "GELU"
+      },
+      norms: { none: "无", batch: "BatchNorm", layer: "LayerNorm" },
+      skips: { none: "无", naive: "朴素：h + f(h)", scaled: "缩放：h + f(h)/√L" },
+      skipNames: { none: "无", naive: "朴素", scaled: "缩放" },
+      presets: { default: "nn.Linear 默认", xavier: "Xavier", he: "He", tanh_gain: "tanh 增益 5/3" },
+      flags: {
+        vanishing: "梯度消失", exploding: "梯度爆炸", forward_collapses: "前向坍缩",
+        forward_explodes: "前向爆炸", saturated: "饱和单元", dead: "死亡单元"
+      },
+      settings: "网络设置", activation: "激活函数", weightScale: "权重尺度 σ",
+      libraryPresets: "库的预设", depth: "深度 L ", normalisation: "归一化",
+      skipConnections: "跳跃连接",
+      layers: function (n) { return n + " 层"; },
+      named: function (names) { return "（" + names.join("、") + "）"; },
+      presetTitle: function (code, sigma) { return code + "：σw = " + sigma; },
+      layerAxis: "层 l（输入 → 输出）",
+      gradTitle: "每层的梯度范数",
+      gradAria: function (first, last, depth) {
+        return "对数坐标下每层的梯度范数：‖∂L/∂hₗ‖ 从第 1 层的 " + first + " 到第 " + depth + " 层的 " + last +
+          "；同时画出 ‖∂L/∂Wₗ‖。";
+      },
+      measured: "测量值", meanField: "平均场 χₗ",
+      factorTitle: "每层因子 ‖∂L/∂hₗ₋₁‖² / ‖∂L/∂hₗ‖²",
+      factorAria: function (chi) {
+        return "对数坐标下测得的每层因子" + (chi ? "，以及每层的平均场 χ" : "") + "；因子为 1 表示平直。";
+      },
+      forwardTitle: "前向：激活 hₗ 的离散程度（标准差）",
+      forwardAria: function (first, last) {
+        return "对数坐标下每层激活的离散程度，从第 1 层的 " + first + " 到最后一层的 " + last + "。";
+      },
+      mapTitle: "有序与混沌：log₁₀ 第一层/最后一层 ‖∂L/∂h‖",
+      mapSetting: function (act, norm, skip) { return act + "，归一化：" + norm + "，跳跃连接：" + skip; },
+      mapFull: function (title, setting) { return title + "（" + setting + "）"; },
+      mapAria: function (title, setting) {
+        return title + "（" + setting + "）。各列为权重尺度，各行为深度；点击一个格子即可显示该设置。";
+      },
+      cellTitle: function (sigma, depth, value) { return "σw = " + sigma + "，深度 " + depth + "：第一层/最后一层 = " + value; },
+      presetMarker: function (name, sigma, xi) { return name + "（σw = " + sigma + "）：深度尺度 ξ = " + xi; },
+      mapAxis: "权重尺度 σw（各行：深度）",
+      xiLevel: "超过 300 层（在测量的 100 层上保持平直）",
+      xi: function (xi, short) { return (short ? "" : "‖∂L/∂h‖² 每变化 e 倍需 ") + xi + " 层"; },
+      numbers: function (trend, forward) {
+        return "梯度权重比从输出端到输入端变化 " + trend + " 个数量级，" +
+          "各层输出的离散程度从第一层到最后一层变化 " + forward + " 个数量级";
+      },
+      healthy: function (numbers, decades) {
+        return "健康：诊断工具没有发出任何标记——" + numbers + "（两者都在 ±" + decades + " 之内），也没有哪一层饱和或死亡。";
+      },
+      flagged: function (words, numbers, decades, extra) {
+        return words.join("、") + "：" + numbers + "（工具在超过 ±" + decades + " 个数量级时发出标记）" +
+          (extra.length ? "；" + extra.join("；") : "") + "。";
+      },
+      saturatedShare: function (share, limit) { return "某一层 " + share + " % 的输出饱和（超过 " + limit + " % 即标记）"; },
+      deadShare: function (share, limit) { return "某一层 " + share + " % 的单元死亡（超过 " + limit + " % 即标记）"; },
+      facts: function (depth, ratio, draws, lo, hi, factor, chi) {
+        return "在 " + depth + " 层上，梯度的第一层/最后一层之比为 " + ratio + "（" + draws + " 个网络的中位数；范围 " + lo +
+          " 到 " + hi + "）；测得的每层因子均值为 " + factor + (chi === null ? "" : "，同样这些层的平均场 χ 为 " + chi) + "。";
+      },
+      presetXi: function (name, xi) { return name + "：" + xi; },
+      mapNote: function (act, depth, presets) {
+        return act + " 在无归一化、无跳跃连接时的深度尺度 ξ（在 " + depth + " 层上测得）：" + presets.join("；") +
+          "。图上方的标记是各个预设；虚线是平均场临界 σw（无归一化、无跳跃连接）。";
+      },
+      loadError: function (message) {
+        return "无法加载测得的网格数据（" + message + "）；下面的静态图展示的是同样的数据。";
+      }
+    }
   };
-  var FLAGS = {
-    vanishing: "vanishing", exploding: "exploding", forward_collapses: "forward collapse",
-    forward_explodes: "forward explosion", saturated: "saturated units", dead: "dead units"
-  };
+  var T = STRINGS.en;  // the words of the page being drawn (see language())
   var MAP_LIMIT = 10;
   var loads = {};
+
+  function language() {  // read per page: instant navigation can move between the editions
+    return (document.documentElement.lang || "").toLowerCase().indexOf("zh") === 0 ? STRINGS.zh : STRINGS.en;
+  }
 
   function el(tag, attrs, parent) {  // an SVG element
     var node = document.createElementNS(SVG, tag);
@@ -146,7 +288,7 @@
     xticks.forEach(function (t) {
       el("text", { x: X(t), y: height - m.bottom + 16, "text-anchor": "middle" }, axes).textContent = t;
     });
-    el("text", { x: (m.left + width - m.right) / 2, y: height - 4, "text-anchor": "middle" }, axes).textContent = "layer l (input → output)";
+    el("text", { x: (m.left + width - m.right) / 2, y: height - 4, "text-anchor": "middle" }, axes).textContent = T.layerAxis;
     el("text", { x: m.left, y: 14, class: "bx-title" }, axes).textContent = opts.title;
     (opts.refs || []).forEach(function (r) {
       el("line", { x1: m.left, x2: width - m.right, y1: Y(r), y2: Y(r), class: "bx-ref" }, svg);
@@ -191,10 +333,10 @@
     var width = Math.max(280, container.clientWidth || 600), n = grid.sigmas.length, rows = grid.depths.length;
     var m = { left: 44, right: 8, top: 52, bottom: 40 }, cell = (width - m.left - m.right) / n, rowH = 30;
     var height = m.top + rows * rowH + m.bottom;
-    var setting = LABELS[state.act] + ", normalisation " + NORMS[state.norm] + ", skips " + state.skip;
-    var title = "Order and chaos: log₁₀ first/last ‖∂L/∂h‖";
-    var svg = frame(container, title + " (" + setting + ")", width, height);
-    svg.setAttribute("aria-label", title + " (" + setting + "). Columns are the weight scales, rows the depths; click a cell to show it.");
+    var setting = T.mapSetting(T.labels[state.act], T.norms[state.norm], T.skipNames[state.skip]);
+    var title = T.mapTitle;
+    var svg = frame(container, T.mapFull(title, setting), width, height);
+    svg.setAttribute("aria-label", T.mapAria(title, setting));
     el("text", { x: m.left, y: 14, class: "bx-title" }, svg).textContent = title;
     el("text", { x: m.left, y: 29 }, svg).textContent = setting;
     var X = function (i) { return m.left + i * cell; };
@@ -213,7 +355,7 @@
           x: X(i), y: Yrow(r), width: cell + 0.5, height: rowH + 0.5, fill: cellColour(v),
           class: "bx-cell", "data-sigma": i, "data-depth": r, "data-value": v
         }, svg);
-        el("title", {}, rect).textContent = "σw = " + fmt(s, 3) + ", depth " + depth + ": first/last = " + sci(v);
+        el("title", {}, rect).textContent = T.cellTitle(fmt(s, 3), depth, sci(v));
         rect.addEventListener("click", function () { set({ sigma: i, depth: r }); });
       });
       el("text", { x: m.left - 6, y: Yrow(r) + rowH / 2 + 4, "text-anchor": "end" }, svg).textContent = depth;
@@ -231,19 +373,19 @@
     Object.keys(PRESETS).forEach(function (name) {
       var s = grid.presets[name], i = nearest(grid.sigmas, s, true);
       var xi = grid.summary[state.act + "/none/none/" + grid.depths[rows - 1]].xi[i];
-      var p = marker(PRESETS[name][2], logX(s), m.top - 9, 5, svg, { class: "bx-preset", "data-preset": name });
-      el("title", {}, p).textContent = PRESETS[name][0] + " (σw = " + fmt(s, 3) + "): depth scale ξ = " + xiText(xi);
+      var p = marker(PRESETS[name][1], logX(s), m.top - 9, 5, svg, { class: "bx-preset", "data-preset": name });
+      el("title", {}, p).textContent = T.presetMarker(T.presets[name], fmt(s, 3), xiText(xi));
       p.addEventListener("click", function () { set({ sigma: i }); });
     });
     [0.25, 0.5, 1, 2, 4].forEach(function (t) {
       if (t < grid.sigmas[0] || t > grid.sigmas[n - 1]) return;
       el("text", { x: logX(t), y: m.top + rows * rowH + 15, "text-anchor": "middle" }, svg).textContent = t;
     });
-    el("text", { x: (m.left + width - m.right) / 2, y: height - 6, "text-anchor": "middle" }, svg).textContent = "weight scale σw (rows: depth)";
+    el("text", { x: (m.left + width - m.right) / 2, y: height - 6, "text-anchor": "middle" }, svg).textContent = T.mapAxis;
   }
 
-  function xiText(xi) {
-    return xi > 300 ? "over 300 layers (level over the 100 measured)" : fmt(xi, 2) + " layers per e-fold of ‖∂L/∂h‖²";
+  function xiText(xi, short) {
+    return xi > 300 ? T.xiLevel : T.xi(fmt(xi, 2), short);
   }
 
   // ------------------------------------------------------------------ verdict
@@ -251,52 +393,48 @@
   function verdict(grid, state, summary) {
     var i = state.sigma, flags = summary.flags[i] ? summary.flags[i].split("+") : [], t = grid.thresholds;
     var trend = summary.trend[i], forward = summary.forward[i];
-    var numbers = "the gradient-to-weight ratio changes by " + signed(trend) + " decades from the output end to the input end, " +
-      "the spread of the layer outputs by " + signed(forward) + " from the first layer to the last";
-    if (!flags.length) {
-      return "Healthy: the diagnosis tool raises no flag — " + numbers + " (both within ±" + t.decades +
-        "), and no layer is saturated or dead.";
-    }
-    var words = flags.map(function (f) { return FLAGS[f]; });
-    var head = words[0].charAt(0).toUpperCase() + words[0].slice(1) + (words.length > 1 ? " and " + words.slice(1).join(" and ") : "");
+    var numbers = T.numbers(signed(trend), signed(forward));
+    if (!flags.length) return T.healthy(numbers, t.decades);
+    var words = flags.map(function (f) { return T.flags[f]; });
     var extra = [];
-    if (flags.indexOf("saturated") >= 0) extra.push(Math.round(summary.saturated[i] * 100) + " % of one layer's outputs are saturated (flag above " + Math.round(t.saturated * 100) + " %)");
-    if (flags.indexOf("dead") >= 0) extra.push(Math.round(summary.dead[i] * 100) + " % of one layer's units are dead (flag above " + Math.round(t.dead * 100) + " %)");
-    return head + ": " + numbers + " (the tool flags beyond ±" + t.decades + " decades)" + (extra.length ? "; " + extra.join("; ") : "") + ".";
+    if (flags.indexOf("saturated") >= 0) extra.push(T.saturatedShare(Math.round(summary.saturated[i] * 100), Math.round(t.saturated * 100)));
+    if (flags.indexOf("dead") >= 0) extra.push(T.deadShare(Math.round(summary.dead[i] * 100), Math.round(t.dead * 100)));
+    return T.flagged(words, numbers, t.decades, extra);
   }
 
   // ------------------------------------------------------------------ controls
 
   function build(root, grid) {
     root.textContent = "";
+    T = language();
     var state = readFragment(grid);
-    var form = html("form", { class: "bx-controls", "aria-label": "Network settings" }, root);
+    var form = html("form", { class: "bx-controls", "aria-label": T.settings }, root);
     form.addEventListener("submit", function (e) { e.preventDefault(); });
 
     var actBox = html("div", { class: "bx-field" }, form);
-    html("label", { for: "bx-act" }, actBox, "Activation");
+    html("label", { for: "bx-act" }, actBox, T.activation);
     var act = html("select", { id: "bx-act" }, actBox);
-    grid.activations.forEach(function (a) { html("option", { value: a }, act, LABELS[a]); });
+    grid.activations.forEach(function (a) { html("option", { value: a }, act, T.labels[a]); });
     act.addEventListener("change", function () { set({ act: act.value }); });
 
     var sigmaBox = html("div", { class: "bx-field bx-sigma" }, form);
-    var sigmaLabel = html("label", { for: "bx-sigma" }, sigmaBox, "Weight scale σ");
+    var sigmaLabel = html("label", { for: "bx-sigma" }, sigmaBox, T.weightScale);
     html("sub", {}, sigmaLabel, "w");
     sigmaLabel.appendChild(document.createTextNode(" "));
     var sigmaOut = html("output", { for: "bx-sigma", id: "bx-sigma-value" }, sigmaLabel);
     var sigma = html("input", { id: "bx-sigma", type: "range", min: 0, max: grid.sigmas.length - 1, step: 1 }, sigmaBox);
     sigma.addEventListener("input", function () { set({ sigma: +sigma.value }); });
-    var presets = html("div", { class: "bx-presets", role: "group", "aria-label": "Library presets" }, sigmaBox);
+    var presets = html("div", { class: "bx-presets", role: "group", "aria-label": T.libraryPresets }, sigmaBox);
     var presetButtons = {};
     Object.keys(PRESETS).forEach(function (name) {
       var b = html("button", { type: "button", class: "bx-button", "data-preset": name, "aria-pressed": "false",
-        title: PRESETS[name][1] + ": σw = " + fmt(grid.presets[name], 3) }, presets, PRESETS[name][0]);
+        title: T.presetTitle(PRESETS[name][0], fmt(grid.presets[name], 3)) }, presets, T.presets[name]);
       b.addEventListener("click", function () { set({ sigma: nearest(grid.sigmas, grid.presets[name], true) }); });
       presetButtons[name] = b;
     });
 
     var depthBox = html("div", { class: "bx-field" }, form);
-    var depthLabel = html("label", { for: "bx-depth" }, depthBox, "Depth L ");
+    var depthLabel = html("label", { for: "bx-depth" }, depthBox, T.depth);
     var depthOut = html("output", { for: "bx-depth", id: "bx-depth-value" }, depthLabel);
     var depth = html("input", { id: "bx-depth", type: "range", min: 0, max: grid.depths.length - 1, step: 1 }, depthBox);
     depth.addEventListener("input", function () { set({ depth: +depth.value }); });
@@ -314,8 +452,8 @@
       });
       return inputs;
     }
-    var norm = radios("norm", "Normalisation", NORMS);
-    var skip = radios("skip", "Skip connections", SKIPS);
+    var norm = radios("norm", T.normalisation, T.norms);
+    var skip = radios("skip", T.skipConnections, T.skips);
 
     var verdictBox = html("p", { class: "bx-verdict", "aria-live": "polite" }, root);
     var facts = html("p", { class: "bx-facts" }, root);
@@ -346,17 +484,16 @@
       norm[state.norm].checked = true;
       skip[state.skip].checked = true;
       var named = Object.keys(PRESETS).filter(function (p) { return nearest(grid.sigmas, grid.presets[p], true) === state.sigma; });
-      sigmaOut.textContent = "= " + fmt(s, 3) + (named.length ? " (" + named.map(function (p) { return PRESETS[p][0]; }).join(", ") + ")" : "");
+      sigmaOut.textContent = "= " + fmt(s, 3) + (named.length ? T.named(named.map(function (p) { return T.presets[p]; })) : "");
       sigma.setAttribute("aria-valuetext", "σw = " + fmt(s, 3));
-      depthOut.textContent = "= " + depthValue + " layers";
-      depth.setAttribute("aria-valuetext", depthValue + " layers");
+      depthOut.textContent = "= " + T.layers(depthValue);
+      depth.setAttribute("aria-valuetext", T.layers(depthValue));
       Object.keys(presetButtons).forEach(function (p) { presetButtons[p].setAttribute("aria-pressed", String(named.indexOf(p) >= 0)); });
 
       var h = profile(rec.h, state.sigma), lo = profile(rec.hlo, state.sigma, true), hi = profile(rec.hhi, state.sigma, true);
       lineChart(gradChart, {
-        title: "Gradient norms per layer", depth: depthValue,
-        aria: "Gradient norms per layer on a log axis: ‖∂L/∂hₗ‖ from " + sci(h[0]) + " at layer 1 to " + sci(h[h.length - 1]) +
-          " at layer " + depthValue + "; ‖∂L/∂Wₗ‖ alongside.",
+        title: T.gradTitle, depth: depthValue,
+        aria: T.gradAria(sci(h[0]), sci(h[h.length - 1]), depthValue),
         series: [
           { name: "grad_h", cls: "bx-s1", label: "‖∂L/∂hₗ‖", layers: layers, values: h,
             band: { lo: h.map(function (v, i) { return v - lo[i]; }), hi: h.map(function (v, i) { return v + hi[i]; }) } },
@@ -364,35 +501,32 @@
         ]
       });
       var f = profile(rec.f, state.sigma), factorSeries = [
-        { name: "factor", cls: "bx-s1", label: "measured", layers: layers.slice(1), values: f }
+        { name: "factor", cls: "bx-s1", label: T.measured, layers: layers.slice(1), values: f }
       ];
-      if (rec.c) factorSeries.push({ name: "chi", cls: "bx-s3", label: "mean-field χₗ", layers: layers.slice(1), values: profile(rec.c, state.sigma) });
+      if (rec.c) factorSeries.push({ name: "chi", cls: "bx-s3", label: T.meanField, layers: layers.slice(1), values: profile(rec.c, state.sigma) });
       lineChart(factorChart, {
-        title: "Factor per layer ‖∂L/∂hₗ₋₁‖² / ‖∂L/∂hₗ‖²", depth: depthValue, refs: [0], series: factorSeries,
-        aria: "Measured factor per layer on a log axis" + (rec.c ? ", with the mean-field χ of each layer" : "") + "; a factor of 1 is level."
+        title: T.factorTitle, depth: depthValue, refs: [0], series: factorSeries,
+        aria: T.factorAria(!!rec.c)
       });
       var a = profile(rec.a, state.sigma);
       lineChart(forwardChart, {
-        title: "Forward: spread (std) of the activations hₗ", depth: depthValue,
-        aria: "Spread of the activations per layer on a log axis, from " + sci(a[0]) + " at layer 1 to " + sci(a[a.length - 1]) + ".",
+        title: T.forwardTitle, depth: depthValue,
+        aria: T.forwardAria(sci(a[0]), sci(a[a.length - 1])),
         series: [{ name: "spread", cls: "bx-s4", label: "std(hₗ)", layers: layers, values: a }]
       });
       heatMap(mapChart, grid, state, set);
 
-      var v = verdict(grid, state, summary), colon = v.indexOf(":");
+      var v = verdict(grid, state, summary), colon = v.search(/[:：]/);
       verdictBox.textContent = "";
       html("strong", {}, verdictBox, v.slice(0, colon + 1));
       verdictBox.appendChild(document.createTextNode(v.slice(colon + 1)));
-      var facts_ = "Over " + depthValue + " layers the gradient's first/last ratio is " + sci(summary.first_last[state.sigma]) +
-        " (median of " + grid.draws + " networks; range " + sci(summary.first_last_lo[state.sigma]) + " to " +
-        sci(summary.first_last_hi[state.sigma]) + "); mean measured factor per layer " + fmt(summary.chi_measured[state.sigma], 3);
-      if (summary.chi_network) facts_ += ", mean-field χ of the same layers " + fmt(summary.chi_network[state.sigma], 3);
-      facts.textContent = facts_ + ".";
+      facts.textContent = T.facts(depthValue, sci(summary.first_last[state.sigma]), grid.draws,
+        sci(summary.first_last_lo[state.sigma]), sci(summary.first_last_hi[state.sigma]), fmt(summary.chi_measured[state.sigma], 3),
+        summary.chi_network ? fmt(summary.chi_network[state.sigma], 3) : null);
       var deep = grid.summary[state.act + "/none/none/" + grid.depths[grid.depths.length - 1]];
-      mapNote.textContent = "Depth scale ξ of " + LABELS[state.act] + " without normalisation or skips, measured over " +
-        grid.depths[grid.depths.length - 1] + " layers: " + Object.keys(PRESETS).map(function (p) {
-          return PRESETS[p][0] + " " + xiText(deep.xi[nearest(grid.sigmas, grid.presets[p], true)]).replace(" per e-fold of ‖∂L/∂h‖²", "");
-        }).join("; ") + ". Markers above the map are the presets; the dashed line is the mean-field critical σw (no normalisation, no skips).";
+      mapNote.textContent = T.mapNote(T.labels[state.act], grid.depths[grid.depths.length - 1], Object.keys(PRESETS).map(function (p) {
+        return T.presetXi(T.presets[p], xiText(deep.xi[nearest(grid.sigmas, grid.presets[p], true)], true));
+      }));
     }
 
     window.addEventListener("hashchange", function () {
@@ -423,7 +557,7 @@
     loads[url].then(function (record) { build(root, record.results); }, function (error) {
       delete loads[url];
       var p = root.querySelector(".bx-loading");
-      if (p) p.textContent = "The measured grid could not be loaded (" + error.message + "); the static map below shows the same data.";
+      if (p) p.textContent = language().loadError(error.message);
     });
   }
 
