@@ -475,7 +475,7 @@ def on_post_build(config) -> None:
         target = Path(config.site_dir) / NOTEBOOK_CSS
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("\n".join(state["notebook_css"]), encoding="utf-8")
-    if state["outcomes"]:
+    if state["outcomes"] and _is_default_language(config):
         log.info("Snippet timings:\n%s", _timings())
 
 
