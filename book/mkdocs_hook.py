@@ -301,15 +301,19 @@ HIGHLIGHTED_LINE = re.compile(r'<span class="hll">')
 HIGHLIGHT_BLOCK = re.compile(r'<div class="highlight">(?:(?!<div class="highlight">).)*?</code></pre></div>', re.S)
 
 
-PLAIN_NAME = re.compile(r'<span class="n">([^<]*)</span>')
+PLAIN_NAME = re.compile(r'<span class="[nw]">([^<]*)</span>')
+#: Material draws punctuation, operators and operator words in one colour (both palettes).
+SAME_COLOUR_AS_OPERATOR = re.compile(r'<span class="(?:p|ow)">')
 SAME_CLASS = re.compile(r'(<span class="(\w+)">[^<]*)</span><span class="\2">')
 
 
 def lighten_code(block: str) -> str:
-    """A highlighted block in fewer bytes, drawn the same: names are drawn in the code's
-    own colour (their span changes nothing), and neighbouring tokens of one class share
-    a span."""
+    """A highlighted block in fewer bytes, drawn the same: names and whitespace are drawn
+    in the code's own colour (their span changes nothing), punctuation takes the class of
+    operators (Material colours them alike), and neighbouring tokens of one class share a
+    span."""
     block = PLAIN_NAME.sub(r"\1", block)
+    block = SAME_COLOUR_AS_OPERATOR.sub('<span class="o">', block)
     while True:
         merged = SAME_CLASS.sub(r"\1", block)
         if merged == block:
@@ -453,7 +457,13 @@ LAZY_GLIGHTBOX = """<script id="init-glightbox">(function () {
 })();</script>"""
 
 
+MKDOCSTRINGS_CSS = re.compile(r'<link rel="stylesheet" href="[^"]*assets/_mkdocstrings\.css">\s*')
+
+
 def on_post_page(output: str, page, config) -> str:
+    if 'class="doc doc-' not in output:
+        # mkdocstrings' stylesheet serves the API page alone; no other page loads it.
+        output = MKDOCSTRINGS_CSS.sub("", output)
     init = GLIGHTBOX_INIT.search(output)
     js, css = GLIGHTBOX_JS.search(output), GLIGHTBOX_CSS.search(output)
     if not (init and js and css):
@@ -469,6 +479,7 @@ def on_post_page(output: str, page, config) -> str:
 def on_post_build(config) -> None:
     if _is_default_language(config):
         _split_search_index(Path(config.site_dir))
+        _minify_stylesheets(Path(config.site_dir) / "stylesheets")
     if state.get("editions"):
         state["editions"].pop()
     if state.get("notebook_css"):
@@ -479,19 +490,40 @@ def on_post_build(config) -> None:
         log.info("Snippet timings:\n%s", _timings())
 
 
+URL_ENTRY = re.compile(r"\n?\s*<url>.*?</url>", re.S)
+
+
 def on_post_template(output: str, template_name: str, config) -> str:
-    """The 404 page of each edition: mkdocs-static-i18n builds both into the same site folder,
-    so the Chinese one goes to zh/404.html and the English one stays at the root."""
-    if template_name != "404.html":
+    """The site-wide files of each edition. mkdocs-static-i18n builds both editions into the
+    same site folder, the Chinese one last: its 404 page goes to zh/404.html (the English one
+    stays at the root), and the root sitemap lists both editions' pages, the Chinese ones
+    also in zh/sitemap.xml (where Material looks when the language changes)."""
+    if template_name not in ("404.html", "sitemap.xml"):
         return output
     language = _language(config)
     if _is_default_language(config):
-        state["not_found"] = output
+        state[template_name] = output
         return output
-    target = Path(config.site_dir) / language / "404.html"
+    target = Path(config.site_dir) / language / template_name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(output, encoding="utf-8")
-    return state.get("not_found", output)
+    english = state.get(template_name, output)
+    if template_name == "404.html":
+        return english
+    entries = "".join(URL_ENTRY.findall(english)) + "".join(URL_ENTRY.findall(output))
+    return english[: english.index("<url>")].rstrip() + entries + "\n</urlset>\n"
+
+
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def _minify_stylesheets(folder: Path) -> None:
+    """The book's own stylesheets, as served: without their comments and indentation (the
+    sources in docs/stylesheets/ keep them). Every first visit loads book.css."""
+    for path in sorted(folder.glob("*.css")):
+        text = CSS_COMMENT.sub("", path.read_text(encoding="utf-8"))
+        lines = (line.strip() for line in text.splitlines())
+        path.write_text("\n".join(line for line in lines if line) + "\n", encoding="utf-8")
 
 
 SEARCH_INDEX = "search/search_index.json"
@@ -499,8 +531,7 @@ SEARCH_INDEX = "search/search_index.json"
 
 def _split_search_index(site: Path) -> None:
     """One search index per edition: an English query finds English pages only, and the
-    Chinese pages load ``zh/search/search_index.json`` (overrides/main.html). Each edition
-    has a sitemap at its root too, where Material looks for it when the language changes."""
+    Chinese pages load ``zh/search/search_index.json`` (overrides/main.html)."""
     index_path = site / SEARCH_INDEX
     if not index_path.is_file():
         return
@@ -515,9 +546,6 @@ def _split_search_index(site: Path) -> None:
             # Locations stay relative to the site's root, the base every page's search resolves against.
             docs = [d for d in index["docs"] if d["location"].startswith(prefix)]
             target = site / language / SEARCH_INDEX
-            if (site / "sitemap.xml").is_file():
-                (site / language).mkdir(parents=True, exist_ok=True)
-                (site / language / "sitemap.xml").write_bytes((site / "sitemap.xml").read_bytes())
         if not docs:
             continue
         # Each edition's search loads only the language support it needs.

@@ -56,26 +56,31 @@ document$.subscribe(function () {
   });
 });
 
-// The explorer's script (about 25 KB) loads only on a page that has the explorer, so that
-// no chapter's first visit pays for it; instant navigation to the page loads it too.
+// The explorer's script and styles (about 30 KB) load only on a page that has the explorer,
+// so that no chapter's first visit pays for them; instant navigation to the page loads them
+// too. The styles come first, so the explorer is drawn styled.
 document$.subscribe(function () {
   if (!document.getElementById("book-explorer") || document.querySelector("script[data-book-explorer]")) return;
   var own = document.querySelector('script[src*="javascripts/book.js"]');
   var script = document.createElement("script");
   script.src = own.src.replace(/book\.js(\?.*)?$/, "explorer.js");
   script.dataset.bookExplorer = "1";
-  document.body.appendChild(script);
+  var styles = document.createElement("link");
+  styles.rel = "stylesheet";
+  styles.href = own.src.replace(/javascripts\/book\.js(\?.*)?$/, "stylesheets/explorer.css");
+  styles.onload = styles.onerror = function () { document.body.appendChild(script); };
+  document.head.appendChild(styles);
 });
 
 // The language switcher opens the page being read in the other edition, which has it at the
 // same path under zh/. Instant navigation does not redraw the header, so its links are set
 // again from the address after every navigation; switching edition loads the page afresh,
 // so that its search uses that edition's index. The site's root is taken once, at the first
-// load, from the head's link to the English edition (relative to that first page).
+// load, from Material's configuration (relative to that first page).
 (function () {
-  var english = document.querySelector('link[rel=alternate][hreflang=en]');
-  if (!english) return;
-  var root = new URL(english.getAttribute("href"), location.href).href;
+  var config = document.getElementById("__config");
+  if (!config || !document.querySelector(".md-select__link[hreflang]")) return;
+  var root = new URL(JSON.parse(config.textContent).base + "/", location.href).href;
   document$.subscribe(function () {
     if (location.href.indexOf(root) !== 0) return;
     var path = location.href.slice(root.length).replace(/^zh\//, "");
