@@ -86,7 +86,8 @@ document$.subscribe(function () {
     var path = location.href.slice(root.length).replace(/^zh\//, "");
     document.querySelectorAll(".md-select__link[hreflang]").forEach(function (link) {
       var lang = link.getAttribute("hreflang");
-      link.href = root + (lang === "en" ? "" : lang + "/") + path;
+      // A chapter's notebook exists once, in English: its Chinese counterpart is the chapter.
+      link.href = root + (lang === "en" ? path : lang + "/" + path.replace(/^notebooks\//, ""));
     });
   });
   window.addEventListener("click", function (event) {
