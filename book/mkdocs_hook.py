@@ -85,6 +85,17 @@ def on_pre_build(config) -> None:
     root = _project_root(config)
     state["texts"] = {}
     state.setdefault("editions", []).append(config.theme.get("language") or translations.LANGUAGES[0])
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None:
+        # The rendered notebooks live in the book's cache (a cold build starts without them,
+        # `make clean-cache` removes them). The Chinese edition renders no notebook: were
+        # the cache on, mkdocs-jupyter would evict the English edition's rendered notebooks
+        # at the end of the Chinese build, and every build would convert them all again.
+        try:
+            jupyter.config["cache_dir"] = str(runner.Options.from_env().cache_root(root) / "notebook-pages")
+        except ValueError:
+            pass  # reported below, where the options are read for the snippets
+        jupyter.config["cache"] = _is_default_language(config)
     if not _is_default_language(config) and state["views"]:
         # Another edition of the build that just ran: the same results fill its pages.
         return
