@@ -42,6 +42,24 @@ CODE_BLOCK = re.compile(r'<div class="(?:language-\w+ )?highlight"')
 MATHJAX_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]*mathjax[^>]*>\s*</script>", re.I)
 
 
+def on_config(config):
+    """Chinese search cuts text into words with jieba (Material's search plugin uses it when
+    it is installed); it learns the book's own terms first, from the glossary's terminology
+    table, so that 残差连接 or 遗忘门 is one word in the index, as a reader types it."""
+    if state.get("terms_learned"):
+        return config
+    glossary = Path(config.docs_dir) / "glossary.zh.md"
+    try:
+        import jieba
+    except ImportError:
+        return config
+    if glossary.is_file():
+        for term in translations.terminology(glossary.read_text(encoding="utf-8")):
+            jieba.add_word(term)
+        state["terms_learned"] = True
+    return config
+
+
 def on_startup(command: str, dirty: bool) -> None:
     state["serving"] = command == "serve"
     state["editions"] = []

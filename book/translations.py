@@ -124,3 +124,21 @@ def mismatches(text: SnippetText, claim_ids, figure_names, shown_ids=()) -> list
             problems.append(f"{text.path}: [{table}] '{key}' is not in the snippet (renamed or removed?); "
                             "remove or rename it")
     return problems
+
+
+TERM_ROW = re.compile(r"^\|\s*[^|]+\|\s*([^|]+)\|\s*$")
+HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def terminology(glossary_markdown: str) -> list[str]:
+    """The Chinese terms of the glossary's terminology table (its section ``#terminology``):
+    each run of two or more Chinese characters in the table's Chinese column, in order."""
+    section = glossary_markdown.split("{ #terminology }", 1)
+    if len(section) < 2:
+        raise TranslationError("the glossary has no terminology table (a section `{ #terminology }`)")
+    terms: list[str] = []
+    for line in section[1].splitlines():
+        row = TERM_ROW.match(line.strip())
+        if row and not line.strip().startswith("| English"):  # the header row
+            terms += [t for t in HAN_WORD.findall(row.group(1)) if t not in terms]
+    return terms

@@ -133,3 +133,10 @@ def test_each_edition_searches_its_own_pages(built_site):
     text = " ".join(d["text"] for d in chinese["docs"])
     assert "\u200b" in text and "\\u200b" in chinese["config"]["separator"]
     assert "zh" in chinese["config"]["lang"] and english["config"]["lang"] == ["en"]
+    # The book's own terms (the glossary's terminology table) are whole words in the index.
+    from book.translations import terminology
+
+    glossary = (Path(__file__).resolve().parents[2] / "docs" / "glossary.zh.md").read_text(encoding="utf-8")
+    for term in ("残差连接", "遗忘门", "批归一化", "梯度裁剪"):
+        assert term in terminology(glossary)
+        assert f"\u200b{term}\u200b" in text, f"{term} is cut into pieces in the Chinese search index"
