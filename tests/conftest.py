@@ -1,15 +1,22 @@
-"""Shared fixtures: a throw-away MkDocs project that uses the book's real hook."""
+"""Shared fixtures: a throw-away MkDocs project that uses the book's real hook, the real
+site built once per run, and for the browser tests headless Chromium and a local server of
+that site (one of each per test module)."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
+
+from tests.book.browsing import CHROMIUM, CHROMIUM_ARGS, missing_browser
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -128,3 +135,32 @@ def built_site(tmp_path_factory, worker_id) -> Path:
     build = json.loads(record.read_text())
     assert build["returncode"] == 0, build["log"][-5000:]
     return site_dir
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = missing_browser()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run under CI: {reason}")
+        pytest.skip(f"browser tests skipped: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()

@@ -1,7 +1,7 @@
 """The Explore page in a real browser: every control redraws the charts from the published
 grid, the URL fragment round-trips, and the page is clean, accessible and fits a phone.
 
-Reuses the browser fixtures of tests/book/test_browser.py (Debian's Chromium through
+Uses the shared browser fixtures of tests/conftest.py (Debian's Chromium through
 Playwright; skipped with a reason when it is missing) and the shared ``built_site``.
 """
 
@@ -12,7 +12,7 @@ import json
 import pytest
 
 from snippets.explore.explorer_grid import unpack
-from tests.book.test_browser import PageWatch, browser, server  # noqa: F401 - fixtures
+from tests.book.browsing import PageWatch
 
 pytestmark = pytest.mark.build
 
