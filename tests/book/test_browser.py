@@ -20,15 +20,24 @@ from tests.book.browsing import ARTIFACTS, chapter_pages, site_pages
 pytestmark = pytest.mark.build
 
 
-def test_search_finds_a_chapter_by_a_body_term(browser, server):
+def search(browser, server, start: str, query: str) -> tuple[list[str], list[str]]:
+    """Type ``query`` into the search of page ``start`` like a reader (the index loads in a
+    web worker, so every key event must fire): the results' paths and titles."""
     page = browser.new_page()
-    page.goto(f"{server}/", wait_until="networkidle")
-    # The search index loads in a web worker; type like a reader so every key event fires.
+    page.goto(f"{server}/{start}", wait_until="networkidle")
     page.click("input.md-search__input")
-    page.keyboard.type("Lyapunov", delay=50)
+    page.keyboard.type(query, delay=50)
     page.wait_for_selector(".md-search-result__item", timeout=30000)
-    links = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(a => a.href)")
+    page.wait_for_timeout(500)
+    links = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => new URL(a.href).pathname)")
+    titles = page.eval_on_selector_all(".md-search-result__item h1, .md-search-result__item h2",
+                                       "els => els.map(e => e.textContent)")
     page.close()
+    return links, titles
+
+
+def test_search_finds_a_chapter_by_a_body_term(browser, server):
+    links, _ = search(browser, server, "", "Lyapunov")
     assert any("deep_networks" in link for link in links), links
 
 
@@ -164,16 +173,7 @@ def test_claims_block_reads_on_a_phone(browser, server, built_site):
 
 @pytest.mark.parametrize("query, chapter", [("forget gate", "lstm/"), ("xavier", None)])
 def test_search_ranks_chapters_first(browser, server, query, chapter):
-    page = browser.new_page()
-    page.goto(f"{server}/", wait_until="networkidle")
-    page.click("input.md-search__input")
-    page.keyboard.type(query, delay=50)
-    page.wait_for_selector(".md-search-result__item", timeout=30000)
-    page.wait_for_timeout(500)
-    links = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => new URL(a.href).pathname)")
-    titles = page.eval_on_selector_all(".md-search-result__item h1, .md-search-result__item h2",
-                                       "els => els.map(e => e.textContent)")
-    page.close()
+    links, titles = search(browser, server, "", query)
     assert links and not any("/notebooks/" in link for link in links[:5]), links[:5]
     if chapter:
         assert links[0].endswith(chapter), links[:3]
@@ -282,28 +282,14 @@ def test_math_uses_the_sites_own_math_font(browser, server):
 ])
 def test_chinese_search_finds_chinese_chapters(browser, server, query, chapter):
     """Typed without spaces, as Chinese is: the search cuts the query into the index's words."""
-    page = browser.new_page()
-    page.goto(f"{server}/zh/", wait_until="networkidle")
-    page.click("input.md-search__input")
-    page.keyboard.type(query, delay=50)
-    page.wait_for_selector(".md-search-result__item", timeout=30000)
-    page.wait_for_timeout(500)
-    links = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => new URL(a.href).pathname)")
-    page.close()
+    links, _ = search(browser, server, "zh/", query)
     assert links and all(link.startswith("/zh/") for link in links), links[:5]
     if chapter:
         assert links[0] == "/" + chapter, links[:3]
 
 
 def test_english_search_finds_no_chinese_page(browser, server):
-    page = browser.new_page()
-    page.goto(f"{server}/", wait_until="networkidle")
-    page.click("input.md-search__input")
-    page.keyboard.type("LSTM", delay=50)
-    page.wait_for_selector(".md-search-result__item", timeout=30000)
-    page.wait_for_timeout(500)
-    links = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => new URL(a.href).pathname)")
-    page.close()
+    links, _ = search(browser, server, "", "LSTM")
     assert links and not any(link.startswith("/zh/") for link in links), links
 
 
