@@ -12,9 +12,10 @@ export NO_MKDOCS_2_WARNING := 1
 # One chapter at a time: `make serve CHAPTER=my_chapter`, `make test CHAPTER=my_chapter`.
 CHAPTER ?=
 # What `make test CHAPTER=…` runs: the chapter's own tests, then its claims at every seed and
-# backend, its snippets' contract and recorded sweeps, and its page (BOOK_CHAPTER narrows them).
+# backend, its snippets' contract and recorded sweeps, its page, and its Chinese texts and
+# page (BOOK_CHAPTER narrows them).
 CHAPTER_TESTS = tests/$(CHAPTER) tests/test_claims.py tests/book/test_snippet_contract.py \
-	tests/book/test_sweep.py tests/book/test_pages.py
+	tests/book/test_sweep.py tests/book/test_pages.py tests/book/test_translations.py
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
