@@ -71,3 +71,10 @@ def test_warm_build_imports_no_torch(site, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "torch imported: False" in result.stdout
     assert "0 executed" in result.stderr
+    # The same sources give the same site, byte for byte: both editions, figures, search
+    # indexes, sitemaps and notebooks.
+    warm = tmp_path / "warm"
+    files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(warm).as_posix() for p in warm.rglob("*") if p.is_file())
+    differ = [name for name in files if (site / name).read_bytes() != (warm / name).read_bytes()]
+    assert not differ, f"files that differ between two builds of the same sources: {differ[:10]}"
