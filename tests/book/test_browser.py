@@ -22,14 +22,22 @@ pytestmark = pytest.mark.build
 
 def search(browser, server, start: str, query: str) -> tuple[list[str], list[str]]:
     """Type ``query`` into the search of page ``start`` like a reader (the index loads in a
-    web worker, so every key event must fire): the results' paths and titles."""
+    web worker, so every key event must fire): the results' paths and titles, once they have
+    settled (results for a prefix of the query may show first, while the worker catches up)."""
     page = browser.new_page()
     page.goto(f"{server}/{start}", wait_until="networkidle")
     page.click("input.md-search__input")
     page.keyboard.type(query, delay=50)
     page.wait_for_selector(".md-search-result__item", timeout=30000)
-    page.wait_for_timeout(500)
-    links = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => new URL(a.href).pathname)")
+    read = ("() => Array.from(document.querySelectorAll('.md-search-result__item > a'))"
+            ".map(a => new URL(a.href).pathname)")
+    links, stable = page.evaluate(read), 0
+    for _ in range(40):  # the same list twice in a row, 250 ms apart (at most 10 s)
+        page.wait_for_timeout(250)
+        again = page.evaluate(read)
+        stable, links = (stable + 1 if again == links else 0), again
+        if stable >= 2:
+            break
     titles = page.eval_on_selector_all(".md-search-result__item h1, .md-search-result__item h2",
                                        "els => els.map(e => e.textContent)")
     page.close()
