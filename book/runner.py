@@ -182,10 +182,36 @@ def discover(root: Path) -> list[Snippet]:
 LOCAL_PACKAGES = frozenset({"snippets", "book", "gradient_flow"})
 
 
+#: path → (the file's text, the local module names it imports): every snippet imports
+#: snippets/common.py and the toolkit, which are parsed once per text, not once per snippet.
+_IMPORTED_NAMES: dict[Path, tuple[str, frozenset[str]]] = {}
+
+
 def _local_imports(path: Path, root: Path) -> set[Path]:
     """Files of this project that ``path`` imports (``snippets.*``, ``book.*``, ``gradient_flow.*``)."""
+    text = path.read_text(encoding="utf-8")
+    seen = _IMPORTED_NAMES.get(path)
+    if seen is None or seen[0] != text:
+        seen = _IMPORTED_NAMES[path] = (text, frozenset(_imported_names(path, root, text)))
+    files = set()
+    # Resolved every time: a module the snippet imports may have been created since.
+    for name in seen[1]:
+        parts = name.split(".")
+        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+            if candidate.is_file():
+                files.add(candidate.resolve())
+        # ``import snippets.a.b`` also runs the packages' __init__ files.
+        for depth in range(1, len(parts)):
+            init = root.joinpath(*parts[:depth], "__init__.py")
+            if init.is_file():
+                files.add(init.resolve())
+    return files
+
+
+def _imported_names(path: Path, root: Path, text: str) -> set[str]:
+    """The names of this project's modules (and their members) that ``text`` imports."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        tree = ast.parse(text, filename=str(path))
     except SyntaxError:
         return set()  # the run itself will report the syntax error
     names: set[str] = set()
@@ -203,20 +229,7 @@ def _local_imports(path: Path, root: Path) -> set[Path]:
                 module = node.module or ""
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
-    files = set()
-    for name in names:
-        if name.split(".")[0] not in LOCAL_PACKAGES:
-            continue
-        parts = name.split(".")
-        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
-            if candidate.is_file():
-                files.add(candidate.resolve())
-        # ``import snippets.a.b`` also runs the packages' __init__ files.
-        for depth in range(1, len(parts)):
-            init = root.joinpath(*parts[:depth], "__init__.py")
-            if init.is_file():
-                files.add(init.resolve())
-    return files
+    return {name for name in names if name.split(".")[0] in LOCAL_PACKAGES}
 
 
 def dependency_files(snippet: Snippet, root: Path) -> list[Path]:

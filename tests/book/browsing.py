@@ -58,6 +58,22 @@ class PageWatch:
             self.foreign.append(request.url)
 
 
+#: The site's pages in three groups, each visited by its own test module
+#: (test_browser_pages*.py) so that pytest-xdist visits them in parallel.
+PAGE_GROUPS = ("english", "chinese", "notebooks")
+
+
+def page_group(path: str) -> str:
+    """Which group a page (its path below the site root) belongs to: every page has one."""
+    if path.startswith("notebooks/"):
+        return "notebooks"
+    return "chinese" if path.startswith("zh/") else "english"
+
+
+def screenshot_name(path: str) -> str:
+    return path.strip("/").replace("/", "__") or "home"
+
+
 def chapter_pages(site: Path) -> list[str]:
     """The home page and the chapters (every page but the generated notebooks and 404)."""
     return [p for p in site_pages(site) if not p.startswith(("notebooks/", "404"))]

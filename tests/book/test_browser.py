@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.book.browsing import ARTIFACTS, chapter_pages, site_pages
+from tests.book.browsing import ARTIFACTS, chapter_pages, screenshot_name, site_pages
 
 pytestmark = pytest.mark.build
 
@@ -120,7 +120,7 @@ def test_phone_views_of_every_chapter(browser, server, built_site):
                  .filter(box => box.scrollWidth > box.clientWidth + 1 && box.tabIndex !== 0)
                  .map(box => 'unfocusable scrolling formula ' + box.querySelector('math').getAttribute('alttext'))"""
         )
-        name = path.strip("/").replace("/", "__") or "home"
+        name = screenshot_name(path)
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     context.close()
     assert not problems, problems

@@ -1,31 +1,41 @@
 """Every page of the built site (both editions and the notebooks), visited once in headless
 Chromium: console errors, failed requests, requests to other hosts, images, typeset math
 and axe's serious violations, with a full-page screenshot of each in
-test-artifacts/screenshots/. The other browser tests are in test_browser.py; the two files
-run in parallel under pytest-xdist.
+test-artifacts/screenshots/.
+
+This module visits the English edition; test_browser_pages_zh.py and
+test_browser_pages_notebooks.py run the same checks on the Chinese edition and the
+notebooks (``PAGES`` picks the group), so that pytest-xdist visits the three groups in
+parallel. The other browser tests are in test_browser.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.book.browsing import ARTIFACTS, PageWatch, problems, site_pages
+from tests.book.browsing import ARTIFACTS, PageWatch, page_group, problems, screenshot_name, site_pages
 
 pytestmark = pytest.mark.build
+#: The group of pages this module visits (see tests.book.browsing.PAGE_GROUPS).
+PAGES = "english"
 
 
 @pytest.fixture(scope="module")
-def page_reports(browser, server, built_site) -> dict[str, dict]:
-    """Visit every page once; record what each test below checks, and save a screenshot."""
+def page_reports(request, browser, server, built_site) -> dict[str, dict]:
+    """Visit every page of the module's group once; record what each test below checks, and
+    save a screenshot."""
     from axe_playwright_python.sync_playwright import Axe
 
-    # Only this fixture's own screenshots are replaced (the phone views live in phone/).
+    group = request.module.PAGES
+    paths = [path for path in site_pages(built_site) if page_group(path) == group]
+    # Only this group's own screenshots are replaced (the phone views live in phone/).
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
-        old.unlink()
+        if page_group(old.stem.replace("__", "/") + "/") == group:
+            old.unlink()
     axe, reports = Axe(), {}
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    for path in site_pages(built_site):
+    for path in paths:
         page = context.new_page()
         watch = PageWatch(page)
         page.goto(f"{server}/{path}", wait_until="networkidle")
@@ -53,8 +63,7 @@ def page_reports(browser, server, built_site) -> dict[str, dict]:
                 if v["impact"] in {"serious", "critical"}
             ],
         }
-        name = path.strip("/").replace("/", "__") or "home"
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{screenshot_name(path)}.png"), full_page=True)
         page.close()
     context.close()
     return reports
@@ -65,7 +74,7 @@ def test_no_console_error_or_failed_request(page_reports):
 
 
 def test_no_request_to_another_host(page_reports):
-    assert len(page_reports) >= 12  # every chapter, the home page and the notebooks
+    assert len(page_reports) >= 12  # every chapter and the home page, or the notebooks
     assert not problems(page_reports, "foreign")
 
 
