@@ -1,6 +1,6 @@
 """Every page of the built site (both editions and the notebooks), visited once in headless
-Chromium: console errors, failed requests, requests to other hosts, images, typeset math
-and axe's serious violations, with a full-page screenshot of each in
+Chromium: console errors, failed requests, requests to other hosts, images, typeset math,
+the figures' text size and axe's serious violations, with a full-page screenshot of each in
 test-artifacts/screenshots/.
 
 This module visits the English edition; test_browser_pages_zh.py and
@@ -10,6 +10,8 @@ parallel. The other browser tests are in test_browser.py.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -57,6 +59,8 @@ def page_reports(request, browser, server, built_site) -> dict[str, dict]:
                    Array.from(document.querySelectorAll('article math'))
                      .filter(m => m.getBoundingClientRect().width === 0).length"""
             ),
+            "figures": page.eval_on_selector_all("article figure.book-figure img[src*='#only-light']", "imgs => imgs.length"),
+            "small_figure_text": _small_figure_text(page, built_site),
             "axe": [
                 f"{v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
                 for v in axe.run(page).response["violations"]
@@ -67,6 +71,28 @@ def page_reports(request, browser, server, built_site) -> dict[str, dict]:
         page.close()
     context.close()
     return reports
+
+
+def _svg_text_sizes(svg: str) -> list[float]:
+    # Text sizes in the figure's own units (pt); the radical sign's size variant is a glyph, not text.
+    return [float(size) for size in re.findall(r"font-size: ([\d.]+)px; font-family: (?!'STIXSize)", svg)]
+
+
+def _small_figure_text(page, site) -> list[str]:
+    """The figures (light variants, as loaded on the page) whose smallest text is under
+    10 CSS px at the width the desktop column gives them."""
+    figures = page.eval_on_selector_all(
+        "article figure.book-figure img[src*='#only-light']",
+        "imgs => imgs.map(img => [new URL(img.src).pathname, img.getBoundingClientRect().width])",
+    )
+    small = []
+    for url_path, width in figures:
+        svg = (site / url_path.lstrip("/")).read_text(encoding="utf-8")
+        width_pt = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
+        smallest = min(_svg_text_sizes(svg)) * width / width_pt
+        if smallest < 9.95:
+            small.append(f"{url_path.rsplit('/', 1)[-1]}: {smallest:.1f} px")
+    return small
 
 
 def test_no_console_error_or_failed_request(page_reports):
@@ -88,3 +114,10 @@ def test_every_formula_typeset(page_reports):
 
 def test_no_serious_accessibility_violations(page_reports):
     assert not problems(page_reports, "axe")
+
+
+def test_figure_text_is_at_least_10_css_px_on_the_desktop_column(request, page_reports):
+    # The chapters' figures (the notebooks show the same figures as their outputs).
+    if request.module.PAGES != "notebooks":
+        assert sum(report["figures"] for report in page_reports.values()) >= 40
+    assert not problems(page_reports, "small_figure_text")
