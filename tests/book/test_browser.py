@@ -1,7 +1,7 @@
 """Real-browser tests of the built site in headless Chromium (Playwright): layout at phone
 and tablet widths, figures, claims, search in both editions, the language switcher, instant
-navigation, first-visit weight. (Every page's console, requests and accessibility are
-checked in test_browser_pages.py, which runs beside this file.)
+navigation. (Every page's first-visit weight, console, requests and accessibility are
+checked in test_browser_pages*.py, which run beside this file.)
 
 Uses Debian's Chromium (/usr/bin/chromium; `make test` installs it where it can). Without
 it these tests skip and say why — except under CI=true, where a missing browser fails.
@@ -168,27 +168,6 @@ def test_search_ranks_chapters_first(browser, server, query, chapter):
     if chapter:
         assert links[0].endswith(chapter), links[:3]
     assert not any("¶" in title for title in titles), titles
-
-
-def test_first_visit_to_a_chapter_downloads_at_most_500_kb(browser, server, built_site):
-    """Every page but the explorer, which loads its measured grid (checked on its own below)."""
-    heavy = []
-    for path in [p for p in chapter_pages(built_site) if not p.rstrip("/").endswith("explore")]:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})  # a cold cache
-        page, sizes = context.new_page(), []
-
-        def record(response):
-            try:
-                sizes.append(len(response.body()))
-            except Exception:  # a redirect or an aborted request has no body
-                pass
-
-        page.on("response", record)
-        page.goto(f"{server}/{path}", wait_until="networkidle")  # 500 ms without a request
-        context.close()
-        if sum(sizes) > 500 * 1024:
-            heavy.append(f"{path or '/'}: {sum(sizes) / 1024:.0f} KB")
-    assert not heavy, heavy
 
 
 def test_the_explorer_grid_is_small_to_transfer(built_site):

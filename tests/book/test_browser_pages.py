@@ -1,6 +1,7 @@
 """Every page of the built site (both editions and the notebooks), visited once in headless
-Chromium: console errors, failed requests, requests to other hosts, images, typeset math,
-the figures' text size and axe's serious violations, with a full-page screenshot of each in
+Chromium, each with a cold cache: the bytes a first visit downloads, console errors, failed
+requests, requests to other hosts, images, typeset math, the figures' text size and axe's
+serious violations, with a full-page screenshot of each in
 test-artifacts/screenshots/.
 
 This module visits the English edition; test_browser_pages_zh.py and
@@ -36,16 +37,28 @@ def page_reports(request, browser, server, built_site) -> dict[str, dict]:
         if page_group(old.stem.replace("__", "/") + "/") == group:
             old.unlink()
     axe, reports = Axe(), {}
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
     for path in paths:
-        page = context.new_page()
+        # A context of its own: a cold cache, so the first load is what a first visit costs.
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page, sizes = context.new_page(), []
         watch = PageWatch(page)
-        page.goto(f"{server}/{path}", wait_until="networkidle")
+
+        def record(response):
+            try:
+                sizes.append(len(response.body()))
+            except Exception:  # a redirect or an aborted request has no body
+                pass
+
+        page.on("response", record)
+        page.goto(f"{server}/{path}", wait_until="networkidle")  # 500 ms without a request
+        page.remove_listener("response", record)
+        first_visit = sum(sizes)
         # Load every lazy image now, then wait for the network to settle.
         page.evaluate("document.querySelectorAll('img').forEach(img => img.loading = 'eager')")
         page.wait_for_load_state("networkidle")
         page.wait_for_function("Array.from(document.images).every(img => img.complete)", timeout=20000)
         reports[path or "/"] = {
+            "first_visit_bytes": first_visit,
             "console": watch.errors,
             "failed": watch.failed,
             "foreign": watch.foreign,
@@ -68,8 +81,7 @@ def page_reports(request, browser, server, built_site) -> dict[str, dict]:
             ],
         }
         page.screenshot(path=str(ARTIFACTS / f"{screenshot_name(path)}.png"), full_page=True)
-        page.close()
-    context.close()
+        context.close()
     return reports
 
 
@@ -121,3 +133,12 @@ def test_figure_text_is_at_least_10_css_px_on_the_desktop_column(request, page_r
     if request.module.PAGES != "notebooks":
         assert sum(report["figures"] for report in page_reports.values()) >= 40
     assert not problems(page_reports, "small_figure_text")
+
+
+def test_first_visit_to_a_chapter_downloads_at_most_500_kb(page_reports):
+    """Every page but the explorer, which loads its measured grid (checked on its own in
+    test_browser.py). Not run on the notebooks: their pages' weight is checked there."""
+    visits = {path: report["first_visit_bytes"] for path, report in page_reports.items()
+              if not path.rstrip("/").endswith("explore")}
+    heavy = [f"{path}: {size / 1024:.0f} KB" for path, size in visits.items() if size > 500 * 1024]
+    assert len(visits) >= 12 and min(visits.values()) > 0 and not heavy, heavy
