@@ -62,8 +62,8 @@ def on_config(config):
 
 def on_env(env, config, files):
     """Keep the theme's compiled templates between builds (Jinja's bytecode cache, keyed by
-    each template's source): both editions compile Material's 150 templates, a second
-    of every build otherwise."""
+    each template's source): otherwise both editions compile Material's templates again on
+    every build."""
     import jinja2
 
     try:

@@ -58,13 +58,10 @@ class PageWatch:
             self.foreign.append(request.url)
 
 
-#: The site's pages in three groups, each visited by its own test module
-#: (test_browser_pages*.py) so that pytest-xdist visits them in parallel.
-PAGE_GROUPS = ("english", "chinese", "notebooks")
-
-
 def page_group(path: str) -> str:
-    """Which group a page (its path below the site root) belongs to: every page has one."""
+    """Which of three groups a page (its path below the site root) belongs to: "english",
+    "chinese" or "notebooks". Each group is visited by its own test module
+    (test_browser_pages*.py), so that pytest-xdist visits them in parallel."""
     if path.startswith("notebooks/"):
         return "notebooks"
     return "chinese" if path.startswith("zh/") else "english"
