@@ -168,6 +168,20 @@ def lookup(results: Any, key: str) -> Any:
     return node
 
 
+def fenced_lines(markdown: str):
+    """Each line of ``markdown`` as ``(number, line, in_fence)``: a code fence's opening line
+    (its title attribute) counts as inside the fence, its closing line is not yielded. The one
+    fence scanner that the editions' parity check and the prose checks share."""
+    in_fence = False
+    for number, line in enumerate(markdown.split("\n"), start=1):
+        if FENCE.match(line):
+            in_fence = not in_fence
+            if in_fence:
+                yield number, line, True
+            continue
+        yield number, line, in_fence
+
+
 def _relative(target: str, page_src_uri: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(page_src_uri) or ".")
 

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from book.pages import DIRECTIVE, FIGURE, FENCE, INCLUDE_LINE, VALUE
+from book.pages import DIRECTIVE, FIGURE, FENCE, INCLUDE_LINE, VALUE, fenced_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -41,17 +41,6 @@ class Shape:
     highlights: tuple = ()
 
 
-def _outside_fences(markdown: str):
-    in_fence = False
-    for number, line in enumerate(markdown.split("\n"), start=1):
-        if FENCE.match(line):
-            in_fence = not in_fence
-            if in_fence:
-                yield number, line, True  # the fence's opening line (its title attribute)
-            continue
-        yield number, line, in_fence
-
-
 HEADING = re.compile(r"^(#{2,6})\s+(.*?)\s*(?:\{\s*#([\w-]+)[^}]*\})?\s*$")
 
 
@@ -68,7 +57,7 @@ def _slug(text: str, seen: Counter) -> str:
 def shape(markdown: str) -> Shape:
     includes, figures, values, claims, exercises = Counter(), Counter(), set(), 0, 0
     anchors, seen, highlights = [], Counter(), []
-    for number, line, in_fence in _outside_fences(markdown):
+    for number, line, in_fence in fenced_lines(markdown):
         if in_fence and FENCE.match(line):
             found = re.search(r'hl_lines="([^"]*)"', line)
             highlights.append(found.group(1) if found else "")
@@ -119,7 +108,7 @@ def untranslated(markdown: str) -> list[str]:
             found.append(f"line {start}: {text.strip()[:100]}")
         block.clear()
 
-    for number, line, in_fence in _outside_fences(markdown):
+    for number, line, in_fence in fenced_lines(markdown):
         stripped = line.strip()
         if in_fence:
             continue

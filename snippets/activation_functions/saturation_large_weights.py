@@ -94,27 +94,27 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "no_saturation_at_unit_scale",
-        "At σ_w = 1 essentially no unit of the tanh or sigmoid network is saturated (larger fraction of the two).",
+        "At $\\sigma_w = 1$ essentially no unit of the tanh or sigmoid network is saturated (larger fraction of the two).",
         lambda r: max(r["by_case"][name]["saturated_deep"] for name in ("tanh_1", "sigmoid_1")),
         at_most=0.01,
     ),
     Claim(
         "large_weights_saturate_tanh",
-        "With σ_w = 3, a large share of a deep tanh network's units are saturated (fraction in layers 6–30).",
+        "With $\\sigma_w = 3$, a large share of a deep tanh network's units are saturated (fraction in layers 6–30).",
         lambda r: r["by_case"]["tanh_3"]["saturated_deep"],
         at_least=0.4,
         at_most=0.55,
     ),
     Claim(
         "saturated_tanh_gradient_grows",
-        "Yet at σ_w = 3 the tanh network's gradient grows toward the input: ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖.",
+        "Yet at $\\sigma_w = 3$ the tanh network's gradient grows toward the input: $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$.",
         lambda r: r["by_case"]["tanh_3"]["first_over_last"],
         at_least=1000,
         fmt=".0f",
     ),
     Claim(
         "saturated_sigmoid_gradient_grows",
-        "A sigmoid network with σ_w = 16 also has a growing gradient, not (1/4)^(L−1): ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖.",
+        "A sigmoid network with $\\sigma_w = 16$ also has a growing gradient, not $(1/4)^{L-1}$: $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$.",
         lambda r: r["by_case"]["sigmoid_16"]["first_over_last"],
         at_least=50,
         fmt=".0f",

@@ -94,19 +94,19 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "hidden_gradient_factor_is_sigma",
-        "Toward the input, ‖∂L/∂h_l‖ is multiplied by σ per layer: worst relative error of the fitted factor.",
+        "Toward the input, $\\|\\partial\\mathcal{L}/\\partial h_l\\|$ is multiplied by σ per layer: worst relative error of the fitted factor.",
         lambda r: r["max_hidden_factor_error"],
         at_most=0.05,
     ),
     Claim(
         "hidden_gradient_vanishes_below_critical",
-        "Below critical (σ = 0.85), ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖ is tiny, as σ^(L−1) predicts.",
+        "Below critical ($\\sigma = 0.85$), $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$ is tiny, as $\\sigma^{L-1}$ predicts.",
         lambda r: r["by_scale"]["below"]["hidden_first_over_last"],
         at_most=2e-3,
     ),
     Claim(
         "weight_gradients_stay_level",
-        "At every σ the weight gradients ‖∂L/∂W_l‖ stay level across layers: steepest fitted slope, "
+        "At every σ the weight gradients $\\|\\partial\\mathcal{L}/\\partial W_l\\|$ stay level across layers: steepest fitted slope, "
         "in decades per layer (the hidden gradients' slope is |log₁₀ σ| ≈ 0.06–0.07).",
         lambda r: r["max_weight_slope"],
         at_most=0.015,

@@ -2,8 +2,9 @@
 
 Each input sequence has two channels: a value drawn from U(0, 1) at every step, and a marker
 that is 1 at exactly two steps (one in each half of the sequence) and 0 elsewhere. The target,
-read only after the last step, is the sum of the two marked values (Hochreiter & Schmidhuber
-1997). Predicting the constant 1 gives the baseline error Var(a + b) = 2 · 1/12 = 1/6; beating
+read only after the last step, is the sum of the two marked values: the variant of Le, Jaitly &
+Hinton (2015), not Hochreiter & Schmidhuber's original (1997), whose values lie in [-1, 1], whose
+first marker sits among the first ten steps and whose target is 0.5 + (X1 + X2)/4. Predicting the constant 1 gives the baseline error Var(a + b) = 2 · 1/12 = 1/6; beating
 it requires carrying a value across up to the whole sequence. We train a vanilla tanh RNN and
 an LSTM of the same width with the same optimiser, steps and clipping, and compare their error
 on fresh sequences.

@@ -10,6 +10,7 @@ with PyTorch's default random initialisation, and against a modern recipe that n
 pretraining (tanh with Xavier initialisation, Glorot & Bengio 2010).
 """
 
+import copy
 import math
 
 import numpy as np
@@ -121,6 +122,40 @@ def data_alignment(weight: torch.Tensor, x: torch.Tensor, k: int) -> float:
     return float((data_directions @ weight_directions.T).pow(2).sum()) / k
 
 
+# --8<-- [start:ablate]
+#: The ablations: which part of the pretrained weights does the lifting?
+ABLATIONS = ("rescaled", "spectrum_random_directions", "directions_random_spectrum")
+
+
+def ablated(random_net: DeepNet, pretrained: DeepNet, kind: str) -> DeepNet:
+    """The random network with one property of each pretrained layer's weights W = U S Vᵀ:
+    ``rescaled``: the random weights scaled so that their largest singular value is the pretrained one's;
+    ``spectrum_random_directions``: the pretrained singular values S in the random weights' directions;
+    ``directions_random_spectrum``: the pretrained directions U, V with the random weights' singular values.
+    Biases and the head stay the random network's."""
+    net = copy.deepcopy(random_net)
+    with torch.no_grad():
+        for layer, trained in zip(net.layers, pretrained.layers):
+            u, s, vh = torch.linalg.svd(layer.weight, full_matrices=False)
+            u_p, s_p, vh_p = torch.linalg.svd(trained.weight, full_matrices=False)
+            if kind == "rescaled":
+                layer.weight.mul_(s_p[0] / s[0])
+            elif kind == "spectrum_random_directions":
+                layer.weight.copy_(u @ torch.diag(s_p) @ vh)
+            elif kind == "directions_random_spectrum":
+                layer.weight.copy_(u_p @ torch.diag(s) @ vh_p)
+            else:
+                raise ValueError(f"unknown ablation {kind!r} (known: {', '.join(ABLATIONS)})")
+    return net
+
+
+def log_ratio(net: DeepNet, x, y) -> float:
+    """log₁₀ of the first layer's weight gradient over the last one's."""
+    weight = weight_gradients(net, x, y)
+    return math.log10(weight[0] / weight[-1])
+# --8<-- [end:ablate]
+
+
 # --8<-- [start:measure]
 def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 512, pretrain_steps: int = 50,
             pretrain_lr: float = 1e-2, runs: int = 5, seed: int = 0) -> dict:
@@ -147,19 +182,26 @@ def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 
             # do layer 1's 4 strongest input directions lie where the data vary? (chance: 4/16)
             "data_alignment": rounded(data_alignment(net.layers[0].weight, x, 4)),
         }
-    # The gain from pretraining varies a lot between runs: repeat it on `runs` fresh tasks and nets.
+    # The gain from pretraining varies a lot between runs: repeat it on `runs` fresh tasks and nets,
+    # and in each run measure the ablations' gains too (same random network, same data).
     random_log10 = by_arm["random"]["first_over_last_log10"]
     gains = [by_arm["pretrained"]["first_over_last_log10"] - random_log10]
+    ablation_gains = {kind: [log_ratio(ablated(arms["random"], arms["pretrained"], kind), x, y) - random_log10]
+                      for kind in ABLATIONS}
+    # How much larger the uniformly rescaled matrices are than the pretrained ones (Frobenius norm).
+    rescaled = ablated(arms["random"], arms["pretrained"], "rescaled")
+    rescaled_size = float(np.mean([float(a.weight.detach().norm() / b.weight.detach().norm())
+                                   for a, b in zip(rescaled.layers, arms["pretrained"].layers)]))
     for run in range(1, runs):
         run_seed = 10_000 + seed * 64 + run
         x_run, y_run = make_task(generator(run_seed), samples, features)
         pair, _ = build_arms(depth, width, features, x_run, pretrain_steps, pretrain_lr,
                              run_seed, separate=False)
-        log_ratio = {}
-        for name in ("random", "pretrained"):
-            weight = weight_gradients(pair[name], x_run, y_run)
-            log_ratio[name] = math.log10(weight[0] / weight[-1])
-        gains.append(log_ratio["pretrained"] - log_ratio["random"])
+        random_run = log_ratio(pair["random"], x_run, y_run)
+        gains.append(log_ratio(pair["pretrained"], x_run, y_run) - random_run)
+        for kind in ABLATIONS:
+            net = ablated(pair["random"], pair["pretrained"], kind)
+            ablation_gains[kind].append(log_ratio(net, x_run, y_run) - random_run)
     # Exercise: the same first network, pretrained with a fifth of the steps.
     short, _ = build_arms(depth, width, features, x, pretrain_steps // 5, pretrain_lr, seed,
                           separate=False)
@@ -188,6 +230,10 @@ def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 
             float(np.mean(by_arm["pretrained"]["spectral_norm"]) / np.mean(by_arm["random"]["spectral_norm"]))
         ),
         "alignment_chance": rounded(4 / features),
+        "ablation": {kind: {"gain_runs": rounded(g), "gain_median": rounded(float(np.median(g))),
+                            "share_of_pretrained": rounded(float(np.median(g)) / float(np.median(gains)))}
+                     for kind, g in ablation_gains.items()},
+        "rescaled_frobenius_over_pretrained": rounded(rescaled_size),
     }
 # --8<-- [end:measure]
 
@@ -290,6 +336,37 @@ CLAIMS = (
         "Pretraining enlarges each layer's largest singular value: mean over layers, pretrained over random.",
         lambda r: r["spectral_norm_ratio"],
         at_least=2.0,
+    ),
+    Claim(
+        "ablation_spectrum_alone_falls_short",
+        "The pretrained singular values put in random directions give a small part of pretraining's gain "
+        "(median gain of the ablation over median gain of pretraining).",
+        lambda r: r["ablation"]["spectrum_random_directions"]["share_of_pretrained"],
+        at_most=0.6,
+        fmt=".2f",
+    ),
+    Claim(
+        "ablation_directions_alone_fall_short",
+        "The pretrained directions with the random weights' singular values give a small part of pretraining's "
+        "gain (median gain of the ablation over median gain of pretraining).",
+        lambda r: r["ablation"]["directions_random_spectrum"]["share_of_pretrained"],
+        at_most=0.6,
+        fmt=".2f",
+    ),
+    Claim(
+        "ablation_gain_in_every_direction_does_most",
+        "Random weights scaled up in every direction to the pretrained largest singular value give most of "
+        "pretraining's gain (median gain of the ablation over median gain of pretraining).",
+        lambda r: r["ablation"]["rescaled"]["share_of_pretrained"],
+        at_least=0.5,
+        fmt=".2f",
+    ),
+    Claim(
+        "ablation_rescaled_matrices_are_larger",
+        "The random weights scaled up in every direction are larger matrices than the pretrained ones "
+        "(Frobenius norm, mean ratio over layers).",
+        lambda r: r["rescaled_frobenius_over_pretrained"],
+        at_least=1.2,
     ),
     Claim(
         "each_autoencoder_learns",

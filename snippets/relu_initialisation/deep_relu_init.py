@@ -179,6 +179,8 @@ def measure(depth: int = 100, width: int = 128, batch: int = 64, check_shape=(51
         "tanh_depths": list(tanh_depths),
         "tanh_unit_std": rounded(tanh_std),
         "tanh_unit_gain": rounded(1 / tanh_std),
+        # how far that reading of PyTorch's tanh gain falls from 5/3 (relative)
+        "tanh_unit_gain_off_five_thirds": rounded(1 - (1 / tanh_std) / (5 / 3)),
         # layers over which the gradient's norm grows by e at σ_w = 5/3 (mean-field: 2 / ln χ)
         "tanh_gain_e_folding": rounded(2 / math.log(tanh["five_thirds"]["chi_theory"])),
         "exercise": exercise,
@@ -266,20 +268,20 @@ def rms_ratio(rms: list) -> float:
 CLAIMS = (
     Claim(
         "he_keeps_gradient_level",
-        "Under He initialisation the per-layer factor of ‖∂L/∂h_l‖ is 1 (fitted over 100 layers).",
+        "Under He initialisation the per-layer factor of $\\|\\partial\\mathcal{L}/\\partial h_l\\|$ is 1 (fitted over 100 layers).",
         lambda r: r["by_scheme"]["he"]["factor"],
         at_least=0.95,
         at_most=1.05,
     ),
     Claim(
         "factors_match_variance_recursion",
-        "For He, Xavier and the default, the fitted factor matches √(n·Var[w]/2): worst relative error.",
+        "For He, Xavier and the default, the fitted factor matches $\\sqrt{n \\operatorname{Var}[w]/2}$: worst relative error.",
         lambda r: r["max_factor_error"],
         at_most=0.06,
     ),
     Claim(
         "xavier_loses_decades",
-        "Under Xavier, ‖∂L/∂h_1‖ is many decades below ‖∂L/∂h_L‖ "
+        "Under Xavier, $\\|\\partial\\mathcal{L}/\\partial h_1\\|$ is many decades below $\\|\\partial\\mathcal{L}/\\partial h_L\\|$ "
         "(log₁₀ of the ratio; theory −14.9).",
         lambda r: r["by_scheme"]["xavier"]["first_over_last_log10"],
         at_least=-17.0,
@@ -296,7 +298,7 @@ CLAIMS = (
     ),
     Claim(
         "tanh_gain_grows_gradient",
-        "In a 100-layer bias-free tanh network at σ_w = 5/3, ‖∂L/∂h_1‖ is thousands of times ‖∂L/∂h_100‖ "
+        "In a 100-layer bias-free tanh network at $\\sigma_w = 5/3$, $\\|\\partial\\mathcal{L}/\\partial h_1\\|$ is thousands of times $\\|\\partial\\mathcal{L}/\\partial h_{100}\\|$ "
         "(log₁₀ of the ratio; mean-field theory +4.1).",
         lambda r: r["tanh"]["five_thirds"]["depth_100"]["first_over_last_log10"],
         at_least=3.0,
@@ -305,14 +307,14 @@ CLAIMS = (
     ),
     Claim(
         "tanh_gain_matches_chi",
-        "…growing by the mean-field χ = 1.21 per layer in squared norm (measured factor over layers 10–100).",
+        "…growing by the mean-field $\\chi = 1.21$ per layer in squared norm (measured factor over layers 10–100).",
         lambda r: r["tanh"]["five_thirds"]["depth_100"]["chi_measured"],
         at_least=1.15,
         at_most=1.27,
     ),
     Claim(
         "tanh_unit_gain_vanishes_gently",
-        "At σ_w = 1 (the note's √(1/n)) the same network's gradient falls toward the input instead "
+        "At $\\sigma_w = 1$ (the note's $\\sqrt{1/n}$) the same network's gradient falls toward the input instead "
         "(log₁₀ of the ratio).",
         lambda r: r["tanh"]["one"]["depth_100"]["first_over_last_log10"],
         at_least=-2.0,
@@ -327,7 +329,7 @@ CLAIMS = (
     ),
     Claim(
         "tanh_unit_gain_loses_forward_signal",
-        "… while at σ_w = 1 it has shrunk to a fraction (ratio, layer 30 over layer 1).",
+        "… while at $\\sigma_w = 1$ it has shrunk to a fraction (ratio, layer 30 over layer 1).",
         lambda r: rms_ratio(r["tanh"]["one"]["depth_30"]["rms"]),
         at_most=0.35,
     ),

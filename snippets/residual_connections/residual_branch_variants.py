@@ -121,7 +121,7 @@ CLAIMS = (
     ),
     Claim(
         "scaled_branch_stays_order_one",
-        "With α = 1/√L the ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖ stays of order one (theory √e ≈ 1.6).",
+        "With $\\alpha = 1/\\sqrt{L}$ the ratio $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$ stays of order one (theory $\\sqrt{e} \\approx 1.6$).",
         lambda r: r["by_variant"]["scaled"]["gradient_first_over_last"],
         at_least=0.5,
         at_most=3.0,

@@ -102,7 +102,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "residual_gradient_matches_theory",
-        "In the residual networks (α = 1/√L), ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖ matches √((1 + 1/L)^(L−1)) at every "
+        "In the residual networks ($\\alpha = 1/\\sqrt{L}$), $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$ matches $\\sqrt{(1 + 1/L)^{L-1}}$ at every "
         "depth from 10 to 200: worst relative error.",
         lambda r: r["residual_max_error"],
         at_most=0.15,
@@ -116,7 +116,7 @@ CLAIMS = (
     Claim(
         "plain_tanh_vanishes_at_depth",
         "In the plain tanh network of 200 layers the first layer receives a small fraction of the last "
-        "layer's gradient: ‖∂L/∂h_1‖ / ‖∂L/∂h_L‖.",
+        "layer's gradient: $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$.",
         lambda r: r["plain_tanh_deepest"],
         at_most=0.25,
     ),

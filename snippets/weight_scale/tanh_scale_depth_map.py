@@ -109,27 +109,27 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "linear_follows_power_law",
-        "A linear network's first/last gradient ratio is σ_w^(L−1) over the whole grid: worst deviation, in decades.",
+        "A linear network's first/last gradient ratio is $\\sigma_w^{L-1}$ over the whole grid: worst deviation, in decades.",
         lambda r: r["linear_max_error_decades"],
         at_most=0.3,
     ),
     Claim(
         "tanh_vanishes_below_critical",
-        "At σ_w = 0.5 and depth 30 the tanh network's gradient ratio is below 10⁻⁸ (log₁₀ shown).",
+        "At $\\sigma_w = 0.5$ and depth 30 the tanh network's gradient ratio is below 10⁻⁸ (log₁₀ shown).",
         lambda r: r["deepest"]["s050"],
         at_most=-8,
         fmt=".1f",
     ),
     Claim(
         "tanh_explodes_above_critical",
-        "At σ_w = 3 and depth 30 the tanh network's gradient grows toward the input by over 1000× (log₁₀ shown).",
+        "At $\\sigma_w = 3$ and depth 30 the tanh network's gradient grows toward the input by over 1000× (log₁₀ shown).",
         lambda r: r["deepest"]["s300"],
         at_least=3,
         fmt=".1f",
     ),
     Claim(
         "tanh_level_at_critical",
-        "At σ_w = 1 and depth 30 the tanh network loses some gradient, but less than one decade (log₁₀ shown).",
+        "At $\\sigma_w = 1$ and depth 30 the tanh network loses some gradient, but less than one decade (log₁₀ shown).",
         lambda r: r["deepest"]["s100"],
         at_least=-1,
         at_most=-0.3,

@@ -95,6 +95,17 @@ REGISTRY = {
     "layer-wise pretraining": r"pretraining",
     "vanishing gradient": r"vanish",
     "exploding gradient": r"explod",
+    # the Transformer and mixed-precision chapters
+    "LayerNorm": r"LayerNorm|\\operatorname\{LN\}",
+    "$\\mu(x)$, $\\sigma(x)$": r"\\sigma\(x",
+    "post-LN, pre-LN": r"(?i)pre-LN|post-LN",
+    "residual stream": r"residual stream",
+    "DeepNorm": r"DeepNorm",
+    "warm-up": r"warm-up",
+    "subnormal number": r"subnormal",
+    "float16, bfloat16": r"bfloat16",
+    "loss scaling": r"loss scaling",
+    "GradScaler": r"GradScaler",
 }
 
 
@@ -207,3 +218,96 @@ def test_the_consistency_check_catches_a_wrong_value():
     pattern, truth, _ = CONSTANTS["BN rate in norm"]
     value = re.search(pattern, r"$\sqrt{\pi/(\pi-1)} \approx 1.12$").group(1)
     assert abs(_number(value)[0] - truth) > _number(value)[1]
+
+
+# ------------------------------------------------------------------ completeness
+
+#: The Chinese edition's terminology table registers every term the chapters use. A row
+#: that names a technical term must be defined in the English glossary too (in an entry's
+#: term or its definition), not only translated. These rows are exempt, each with why.
+EVERYDAY_WORDS = {
+    # the book's own furniture: what a page is made of, not a concept of the subject
+    "atlas (of gradient profiles)": "the diagnosis chapter's name for its table of cases",
+    "claim (tested claim)": "the book's tested sentences; every page explains them in its claims box",
+    "dashed line": "figure furniture", "dotted line": "figure furniture", "figure": "figure furniture",
+    "panel (of a figure)": "figure furniture", "percentile band": "figure furniture",
+    "log scale / log–log": "figure furniture",
+    "exercise": "page furniture", "key takeaways": "page furniture", "notebook": "page furniture",
+    "snippet": "page furniture", "seed": "page furniture (the random seed of a run)",
+    "explorer": "the name of a page", "glossary": "the name of this page",
+    "specimen": "the diagnosis chapter's word for one of its broken example networks",
+    "verdict": "the recorder's one-line summary, shown on the diagnosis page",
+    "preset (initialiser)": "a menu entry of the explorer",
+    "diagnosis tool": "the recorder, which has its own entry",
+    "healthy twin (diagnosis)": "the diagnosis chapter's word for a specimen's fixed version",
+    "median run": "plain English: the run with the median outcome",
+    # plain English, used in its everyday sense
+    "cause (of vanishing or exploding gradients)": "plain English", "remedy": "plain English",
+    "chance level": "plain English: the score of guessing, stated on each page that uses it",
+    "training diverges": "plain English", "trains (a run)": "plain English", "blow up (a run)": "plain English",
+    "run (one training run)": "plain English", "measured": "plain English", "diagnosis": "plain English",
+    "weight initialisation": "the general word; each initialisation has its own entry",
+}
+
+#: Rows of the table that the glossary defines under another wording: row → glossary text.
+TABLE_ALIASES = {
+    "ratio trend $T$": "$T$ (ratio trend)",
+    "residual block": "residual block, branch",
+    "batch normalisation (BatchNorm, BN)": "BN",
+    "recorder (GradientFlowRecorder)": "recorder",
+}
+
+
+def _glossary_definitions() -> str:
+    """The English glossary's entries (terms and definitions), without the terminology table."""
+    return GLOSSARY_TEXT.split("{ #terminology }", 1)[0]
+
+
+def terminology_rows(glossary_text: str = GLOSSARY_TEXT) -> list[str]:
+    """The English column of the terminology table."""
+    table = glossary_text.split("{ #terminology }", 1)[1]
+    rows = re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", table, re.M)
+    return [english for english, _ in rows if english.strip() not in ("English", "---")]
+
+
+def term_variants(row: str) -> list[str]:
+    """'float16 / bfloat16 / float32' → its three terms; 'He (Kaiming) initialisation' → its
+    name and its parenthesised other name. Any one of them defined is enough."""
+    base = re.sub(r"\s*\([^)]*\)", "", row).strip()
+    names = [base] + [part.strip() for inner in re.findall(r"\(([^)]*)\)", row) for part in inner.split(",")]
+    variants = [v.strip() for name in names for v in re.split(r"\s*/\s*", name)]
+    return [v for v in variants if v]
+
+
+def undefined_terms(glossary_text: str = GLOSSARY_TEXT) -> list[str]:
+    definitions = glossary_text.split("{ #terminology }", 1)[0].lower()
+    missing = []
+    for row in terminology_rows(glossary_text):
+        if row in EVERYDAY_WORDS:
+            continue
+        wording = [TABLE_ALIASES[row]] if row in TABLE_ALIASES else term_variants(row)
+        if not any(v.lower() in definitions for v in wording):
+            missing.append(row)
+    return missing
+
+
+def test_every_registered_term_is_defined_in_the_english_glossary():
+    assert len(terminology_rows()) >= 100, "the terminology table was not found or lost its rows"
+    missing = undefined_terms()
+    assert not missing, (
+        "terms of the terminology table (docs/glossary.md#terminology) that the English glossary does not "
+        f"define: {missing}. Add an entry to docs/glossary.md (and docs/glossary.zh.md), or, for a word of "
+        "plain English or of the page's furniture, list it in EVERYDAY_WORDS with its reason"
+    )
+
+
+def test_an_exempt_or_aliased_row_is_still_in_the_table():
+    rows = set(terminology_rows())
+    stale = sorted((set(EVERYDAY_WORDS) | set(TABLE_ALIASES)) - rows)
+    assert not stale, f"EVERYDAY_WORDS/TABLE_ALIASES name rows the terminology table no longer has: {stale}"
+
+
+def test_a_term_only_in_the_table_is_caught():
+    text = GLOSSARY_TEXT.replace("| activation function | 激活函数 |", "| activation function | 激活函数 |\n| quantum tunnelling | 量子隧穿 |")
+    assert "quantum tunnelling" in undefined_terms(text)
+

@@ -1,0 +1,194 @@
+"""No hand-typed numbers in a page's prose: every number a reader reads comes from results.
+
+A digit in a page's prose (its paragraphs, exercises and their answers, takeaways, tables,
+figure captions) must be filled in by a ``[[ID:KEY|FMT]]`` directive from a snippet's
+results. A typed number drifts from the measurement the moment the code changes; a filled
+one cannot. Exempt are the places where a digit is not a measurement:
+
+- code (fences and inline), formulas (``$…$``, ``$$…$$``), links' targets, HTML tags and
+  attribute lists;
+- citations: years, pages, volumes, arXiv ids, and the References section;
+- numbering: experiments, exercises, sections, figures, tables, equations, ordered lists;
+- names that contain digits (float16, L2, ResNet-18, 方案1);
+- the source note's own words (a ``!!! quote`` block), which a chapter quotes to judge;
+- a short allow-list of exact constants, each with its reason (:data:`EXACT_CONSTANTS`).
+
+Anything else fails, listed per page with its line, so a contributor sees what to fill in.
+The fence scanning is the one the editions' parity check uses (:func:`book.pages.fenced_lines`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from book.pages import DIRECTIVE, FIGURE, fenced_lines
+from book.parity import REFERENCE_HEADINGS
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs"
+PAGES = sorted(p.name for p in DOCS.glob("*.md"))
+
+#: Characters that write a number: ASCII and superscript digits, vulgar fractions.
+DIGIT = re.compile(r"[0-9⁰¹²³⁴⁵⁶⁷⁸⁹¼½¾⅓⅔⅛]")
+
+#: Exact constants a page may type, each with the reason it is not a measurement. The
+#: pattern is matched in the prose (after code, math and directives are removed).
+EXACT_CONSTANTS = {
+    r"¼": "the sigmoid's largest slope, σ′(0) = ¼: a property of the function, not a measurement",
+    r"½": "the sigmoid's value at zero, σ(0) = ½",
+    r"\b5/3\b": "PyTorch's tanh gain, calculate_gain('tanh') = 5/3: a library constant",
+    r"(?<![0-9.,/])[01](?![0-9.,/]?[0-9])": "0 and 1 as exact values: the unit factor that separates vanishing from "
+    "exploding, ReLU's slopes, a gate fully open, the first layer; a measured value is never a bare 0 or 1 "
+    "(it is filled, with its decimals)",
+}
+
+#: Numbering and names: a digit in these is a label, not a quantity.
+LABELS = [
+    # experiments, exercises, sections, figures, tables, equations, chapters (both editions)
+    r"(?i)\b(?:experiments?|exercises?|sections?|sec\.|figures?|fig\.|tables?|eqs?\.|equations?|chapters?|"
+    r"appendix|theorem|lemma|proposition|algorithm|panel)\s+\(?\d+(?:\.\d+)*\)?(?:\s*(?:and|or|–|-|,)\s*\d+)*",
+    r"(?:实验|练习|图|表|公式|方案|章|节|附录|定理)\s*\d+(?:\s*[和、–-]\s*\d+)*",
+    r"第\s*\d+\s*[章节]",
+    # names with digits: float16, bfloat16, L2, log10, fp16, ResNet-18, GPT-2, CIFAR-10
+    r"\b[A-Za-z_]+\d+[A-Za-z0-9_]*\b",
+    r"\b[A-Z][A-Za-z]*-\d+\b",
+]
+
+#: Citations: a year after an author or in a citation's parentheses, an arXiv id, pages.
+CITATIONS = [
+    r"\b\d{4}\.\d{4,5}(?:v\d+)?\b",  # arXiv id
+    r"(?i)\b(?:pp?\.|pages?|vol\.|no\.)\s*\d+(?:\s*[–-]\s*\d+)?",
+    # (2010), (2010a), (Hinton 2006; Bengio et al. 2007), "Erhan et al. (2010)", "& Teh 2006", "in 1997"
+    r"\b(?:19[5-9]\d|20[0-3]\d)[a-z]?\b(?=\s*(?:[);,:.]|$|\s*[,;]?\s*(?:and|with|who|found|showed|proposed|"
+    r"introduced|measured|derived|called|named|'s|’s|年|的|提出|发现|指出|给出|证明|中|里|用|把|将|测|在|）|，|。|；|、)))",
+    r"(?<=[(\s])(?:19[5-9]\d|20[0-3]\d)[a-z]?(?=\))",
+    r"(?:(?<=al\. )|(?<=al\.\s\()|(?<=[A-Z][a-z]\s)|(?<=[a-z]\s\()|(?<=\()|(?<=in\s)|(?<=since\s)|(?<=before\s)"
+    r"|(?<=after\s)|(?<=until\s)|(?<=Before\s)|(?<=In\s)|(?<=Since\s)|(?<=年)|(?<=从)|(?<=于))(?:19[5-9]\d|20[0-3]\d)[a-z]?\b",
+    r"(?:19[5-9]\d|20[0-3]\d)\s*年",
+]
+
+#: A number as typed: 4, 4.2, 1e-3, 10⁻⁸, 1/4, 3–5.
+NUMBER = re.compile(r"[0-9⁰¹²³⁴⁵⁶⁷⁸⁹¼½¾⅓⅔⅛](?:[0-9⁰¹²³⁴⁵⁶⁷⁸⁹.,×⁻–/]|[eE][-+]?(?=[0-9])|-(?=[0-9]))*")
+IGNORED = [re.compile(p) for p in LABELS + CITATIONS]
+CONSTANTS = [re.compile(p) for p in EXACT_CONSTANTS]
+
+
+def _without_directives(line: str) -> str:
+    """A line with its value directives removed and its figure directives reduced to their caption."""
+
+    def replace(match: re.Match) -> str:
+        body = match.group(1).replace("\\|", "|").strip()
+        figure = FIGURE.match(body)
+        if figure:
+            return " " + (figure.group("caption") or "") + " "
+        return " ⟨filled⟩ "
+
+    return DIRECTIVE.sub(replace, line)
+
+
+def prose(line: str) -> str:
+    """What a reader reads as prose in one Markdown line, with exempt parts blanked out."""
+    line = _without_directives(line)
+    line = re.sub(r"`[^`]*`", " ", line)
+    line = re.sub(r"\$\$.*?\$\$|(?<!\\)\$[^$]*(?<!\\)\$", " ⟨math⟩ ", line)
+    line = re.sub(r"\]\([^)]*\)", "]", line)
+    line = re.sub(r"<[^>]+>", " ", line)
+    line = re.sub(r"\{[^}]*\}", " ", line)
+    line = re.sub(r"https?://\S+", " ", line)
+    line = re.sub(r"^\s*(?:\d+\.|[-*+])\s", " ", line)  # an ordered list's number
+    line = re.sub(r'^\s*(?:!!!|\?\?\?\+?)\s+\w+(?:\s+"[^"]*")?', lambda m: m.group(0).split('"')[1] if '"' in m.group(0) else " ", line)
+    for pattern in IGNORED:
+        line = pattern.sub(" ", line)
+    return line
+
+
+def hand_typed_numbers(markdown: str) -> list[tuple[int, str, str]]:
+    """``(line number, number, the prose around it)`` for every digit typed in the prose."""
+    found = []
+    in_math = in_references = in_quote = False
+    quote_indent = 0
+    for number, line, in_fence in fenced_lines(markdown):
+        stripped = line.strip()
+        if in_fence:
+            continue
+        if in_math:
+            in_math = not stripped.endswith("$$")
+            continue
+        if stripped.startswith("$$"):
+            in_math = stripped == "$$" or not stripped.endswith("$$")
+            continue
+        if stripped.startswith("#"):
+            in_references = bool(REFERENCE_HEADINGS.match(stripped))
+        if in_references:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if in_quote and stripped and indent <= quote_indent:
+            in_quote = False
+        if re.match(r"^(?:!!!|\?\?\?\+?)\s+quote\b", stripped):
+            # the source note's own words, quoted to be judged; its title is the page's
+            in_quote, quote_indent = True, indent
+            line = re.sub(r"\(方案\s*\d+\)|\(plan \d+\)", "", line)
+        elif in_quote:
+            continue
+        text = prose(line)
+        for constant in CONSTANTS:
+            text = constant.sub(" ", text)
+        for match in NUMBER.finditer(text):
+            typed = match.group(0).strip(" .,-–/")
+            if DIGIT.search(typed):
+                start = max(0, match.start() - 30)
+                found.append((number, typed, text[start:match.end() + 30].strip()))
+    return found
+
+
+def report(page: str, markdown: str) -> str:
+    lines = [f"docs/{page} line {n}: {typed!r} in “…{context}…”" for n, typed, context in hand_typed_numbers(markdown)]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_types_no_number_in_its_prose(page):
+    found = report(page, (DOCS / page).read_text(encoding="utf-8"))
+    assert not found, (
+        f"docs/{page} types numbers by hand: fill each from the snippet's results with "
+        f"[[ID:KEY|FMT]] (compute derived numbers in the snippet), or, if it is an exact constant, "
+        f"typeset it as math or add it to EXACT_CONSTANTS with its reason:\n{found}"
+    )
+
+
+# ------------------------------------------------------------------ the check can fail
+
+def test_a_planted_number_is_found():
+    page = "Through [[demo:depth]] layers the gradient fell 4.2 decades.\n"
+    assert [(n, typed) for n, typed, _ in hand_typed_numbers(page)] == [(1, "4.2")]
+
+
+def test_numbers_in_captions_tables_answers_and_takeaways_are_found():
+    page = (
+        "[[figure demo:profile|The gradient after 50 layers.]]\n\n"
+        "| network | loss |\n| --- | --- |\n| plain | 0.31 |\n\n"
+        '!!! abstract "Key takeaways"\n    A shift of four layers, about 70 layers.\n\n'
+        '??? success "Answer"\n    about 1e-3\n'
+    )
+    assert [typed for _, typed, _ in hand_typed_numbers(page)] == ["50", "0.31", "70", "1e-3"]
+
+
+def test_exempt_digits_are_not_reported():
+    page = (
+        "## Experiment 2: float16 and L2 (Hinton & Salakhutdinov 2006)\n\n"
+        "See Exercise 1 and figure 3; Bengio et al. (2007) and arXiv 1706.03762. "
+        "The slope is at most ¼, `x = 12`, $\\sigma^{49} = 10^{-3}$, [link](page.md#s-2), "
+        "[[demo:value|.2f]] measured.\n\n"
+        "```python\nsteps = 300\n```\n\n$$\nL = 50\n$$\n\n"
+        '!!! quote "The note (方案1)"\n    It takes 10 layers.\n\n'
+        "## References\n\n- Hochreiter, S. (1997). Long short-term memory. 9(8), 1735–1780.\n"
+    )
+    assert hand_typed_numbers(page) == []
+
+
+def test_chinese_prose_is_checked_too():
+    page = "在实验 1 中，梯度在 24 层后缩小了 [[demo:ratio|.2g]] 倍（Hinton 2006）。\n"
+    assert [typed for _, typed, _ in hand_typed_numbers(page)] == ["24"]
