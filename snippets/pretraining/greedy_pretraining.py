@@ -158,8 +158,8 @@ def log_ratio(net: DeepNet, x, y) -> float:
 
 # --8<-- [start:measure]
 def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 512, pretrain_steps: int = 50,
-            pretrain_lr: float = 1e-2, runs: int = 5, seed: int = 0) -> dict:
-    x, y = make_task(generator(seed), samples, features)
+            pretrain_lr: float = 1e-2, runs: int = 5, latent: int = 4, seed: int = 0) -> dict:
+    x, y = make_task(generator(seed), samples, features, latent)
     arms, errors = build_arms(depth, width, features, x, pretrain_steps, pretrain_lr, seed)
     by_arm = {}
     for name, net in arms.items():
@@ -179,8 +179,8 @@ def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 
             # mean |φ'(z)| per layer: the activation's part
             "mean_slope": rounded([float((1 - h.detach() ** 2).mean()) if net.act is torch.tanh
                                    else float((h.detach() * (1 - h.detach())).mean()) for h in hidden]),
-            # do layer 1's 4 strongest input directions lie where the data vary? (chance: 4/16)
-            "data_alignment": rounded(data_alignment(net.layers[0].weight, x, 4)),
+            # do layer 1's `latent` strongest input directions lie where the data vary? (chance: latent/features)
+            "data_alignment": rounded(data_alignment(net.layers[0].weight, x, latent)),
         }
     # The gain from pretraining varies a lot between runs: repeat it on `runs` fresh tasks and nets,
     # and in each run measure the ablations' gains too (same random network, same data).
@@ -194,7 +194,7 @@ def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 
                                    for a, b in zip(rescaled.layers, arms["pretrained"].layers)]))
     for run in range(1, runs):
         run_seed = 10_000 + seed * 64 + run
-        x_run, y_run = make_task(generator(run_seed), samples, features)
+        x_run, y_run = make_task(generator(run_seed), samples, features, latent)
         pair, _ = build_arms(depth, width, features, x_run, pretrain_steps, pretrain_lr,
                              run_seed, separate=False)
         random_run = log_ratio(pair["random"], x_run, y_run)
@@ -213,6 +213,8 @@ def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 
     return {
         "depth": depth,
         "width": width,
+        "features": features,
+        "latent": latent,
         "samples": samples,
         "pretrain_steps": pretrain_steps,
         "exercise": exercise,
@@ -229,7 +231,7 @@ def measure(depth: int = 6, width: int = 32, features: int = 16, samples: int = 
         "spectral_norm_ratio": rounded(
             float(np.mean(by_arm["pretrained"]["spectral_norm"]) / np.mean(by_arm["random"]["spectral_norm"]))
         ),
-        "alignment_chance": rounded(4 / features),
+        "alignment_chance": rounded(latent / features),
         "ablation": {kind: {"gain_runs": rounded(g), "gain_median": rounded(float(np.median(g))),
                             "share_of_pretrained": rounded(float(np.median(g)) / float(np.median(gains)))}
                      for kind, g in ablation_gains.items()},
