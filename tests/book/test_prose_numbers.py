@@ -70,6 +70,7 @@ CITATIONS = [
     r"(?:(?<=al\. )|(?<=al\.\s\()|(?<=[A-Z][a-z]\s)|(?<=[a-z]\s\()|(?<=\()|(?<=in\s)|(?<=since\s)|(?<=before\s)"
     r"|(?<=after\s)|(?<=until\s)|(?<=Before\s)|(?<=In\s)|(?<=Since\s)|(?<=年)|(?<=从)|(?<=于))(?:19[5-9]\d|20[0-3]\d)[a-z]?\b",
     r"(?:19[5-9]\d|20[0-3]\d)\s*年",
+    r"(?<=\bthe )(?:19[5-9]\d|20[0-3]\d)(?= [A-Z])",  # "the 1997 LSTM": the version of that year's paper
 ]
 
 #: A number as typed: 4, 4.2, 1e-3, 10⁻⁸, 1/4, 3–5.
