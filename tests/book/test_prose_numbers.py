@@ -42,7 +42,7 @@ EXACT_CONSTANTS = {
     r"\b5/3\b": "PyTorch's tanh gain, calculate_gain('tanh') = 5/3: a library constant",
     r"\b(?:16|32|64)(?:-bit| 位)": "the width of a floating-point format, part of its name (float16 is a 16-bit format)",
     r"factor of 10\b": "a decade is a factor of 10, by definition",
-    r"(?<![0-9.,/])[01](?![0-9.,/]?[0-9])": "0 and 1 as exact values: the unit factor that separates vanishing from "
+    r"(?<![0-9.,/⁻\-])[01](?![0-9.,/]?[0-9]|[eE][-+]?[0-9]|-(?=[0-9]))": "0 and 1 as exact values: the unit factor that separates vanishing from "
     "exploding, ReLU's slopes, a gate fully open, the first layer; a measured value is never a bare 0 or 1 "
     "(it is filled, with its decimals)",
 }
