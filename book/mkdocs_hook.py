@@ -157,7 +157,7 @@ def on_pre_build(config) -> None:
         log.error(failure)
 
     state["views"] = {
-        o.snippet.id: pages.SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error)
+        o.snippet.id: pages.SnippetView.of(o, root)
         for o in outcomes
     }
     _check_placeholders(outcomes, root, strict=bool(config.strict) and not state["serving"])

@@ -7,9 +7,15 @@ Directives (double square brackets, so they collide with neither Jinja nor LaTeX
     number indexes a list (``profile.0``, ``profile.-1``). ``FMT`` is a Python format
     spec (default ``.3g``), or ``sciN`` (``3.1 × 10⁻⁵`` in HTML, N significant digits,
     default 2), or ``texN`` (``3.1 \\times 10^{-5}``, for use inside ``$…$``).
+``[[ID:setup.NAME]]`` / ``[[ID:setup.NAME|FMT]]``
+    A value of the experiment's configuration, read from the code that ran: the literal
+    default of ``measure()``'s parameter ``NAME`` (the build passes only ``seed``), or the
+    module constant ``NAME`` (``UPPER_CASE = literal``); a dotted path indexes into it
+    (``setup.depths.-1``). A computed value (``2 ** 8``) is refused: return it in the results.
 ``[[figure ID:NAME|Caption]]``
     Figure NAME drawn by snippet ``ID``, in light and dark variants, with its alt text
     from the snippet, the caption, and links to the data (JSON) behind it and its source.
+    The caption may hold value directives.
 ``[[claims]]``
     The tested claims of every snippet this page uses, with measured values and checks.
 
@@ -19,6 +25,8 @@ A page "uses" a snippet when it names it in a directive or includes its file wit
 
 from __future__ import annotations
 
+import ast
+import functools
 import html
 import math
 import posixpath
@@ -29,7 +37,8 @@ from typing import Any, Callable, Mapping
 from book.claims import BUILD_SEED, CLAIM_SEEDS, format_measured
 from book.translations import SnippetText, TranslationError
 
-DIRECTIVE = re.compile(r"\[\[\s*([^\[\]\n]+?)\s*\]\]")
+#: A directive; a figure's caption may hold value directives (one level: ``[[figure a:b|x [[a:c]]]]``).
+DIRECTIVE = re.compile(r"\[\[\s*((?:[^\[\]\n]|\[\[[^\[\]\n]+?\]\])+?)\s*\]\]")
 IDENT = r"[a-z_][a-z0-9_]*"
 VALUE = re.compile(rf"^(?P<id>{IDENT}):(?P<key>[A-Za-z0-9_.\-]+)\s*(?:\|\s*(?P<fmt>\S+))?$")
 FIGURE = re.compile(rf"^figure\s+(?P<id>{IDENT}):(?P<name>[A-Za-z0-9_\-]+)\s*(?:\|\s*(?P<caption>.+))?$")
@@ -56,6 +65,20 @@ class SnippetView:
     source: str  # project-relative path of the snippet file
     result: dict | None
     error: str = ""
+    code: str | None = None  # the snippet's source text, for ``setup.`` values (read when first needed)
+
+    def setup(self) -> dict:
+        """The configuration the snippet ran with (see :func:`snippet_setup`)."""
+        if self.code is None:
+            raise PageError(f"has no source text to read its setup from ({self.source})")
+        return snippet_setup(self.code, self.id, self.source)
+
+    @classmethod
+    def of(cls, outcome, root) -> "SnippetView":
+        """The view of a runner outcome (its snippet's id, file, result or error, and source text)."""
+        snippet = outcome.snippet
+        return cls(snippet.id, snippet.source_relpath(root), outcome.result, outcome.error,
+                   snippet.path.read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -153,6 +176,110 @@ def format_number(value: Any, fmt: str | None, language: str = "en") -> str:
         raise PageError(f"format {fmt!r} does not apply to {value!r}: {exc}") from None
 
 
+#: The arguments the build passes to ``measure()`` itself: their defaults are not what ran.
+PASSED_BY_THE_BUILD = {"seed": f"the build passes it (seed {BUILD_SEED} for the page's numbers, "
+                                f"{CLAIM_SEEDS[0]}–{CLAIM_SEEDS[-1]} for the claims)"}
+SETUP = "setup"
+CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A configuration value written as an expression, not a literal: the page cannot read it."""
+
+    expression: str
+
+
+def _literal(node: ast.AST, code: str, constants: Mapping[str, Any]) -> Any:
+    """``node`` as a Python value when it is a literal (containers element by element, a name
+    of an earlier literal constant resolved), else :class:`Computed`."""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [_literal(item, code, constants) for item in node.elts]
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        keys = [_literal(k, code, constants) for k in node.keys]
+        if all(isinstance(k, (str, int, float, bool)) for k in keys):
+            return {str(k): _literal(v, code, constants) for k, v in zip(keys, node.values)}
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return Computed(ast.get_source_segment(code, node) or ast.dump(node))
+    return [*value] if isinstance(value, (tuple, set, frozenset)) else value
+
+
+@functools.lru_cache(maxsize=256)
+def snippet_setup(code: str, snippet_id: str, source: str = "") -> dict:
+    """``{name: value}``: the literal defaults of ``measure()``'s parameters (but those the
+    build passes, :data:`PASSED_BY_THE_BUILD`) and the module's ``UPPER_CASE = literal``
+    constants, parsed from the snippet's source, so a page states the setup that ran. An
+    expression is kept as :class:`Computed`, which a page directive refuses."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        raise PageError(f"snippet '{snippet_id}' ({source}) cannot be parsed for its setup: {exc}") from None
+    constants: dict[str, Any] = {}
+    measure = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            if isinstance(node, ast.FunctionDef) and node.name == "measure":
+                measure = node
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name) and CONSTANT_NAME.match(target.id):
+                constants[target.id] = _literal(value, code, constants)
+    setup = dict(constants)
+    if measure is not None:
+        arguments = measure.args
+        positional = arguments.posonlyargs + arguments.args
+        pairs = list(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults))
+        pairs += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
+        for argument, default in pairs:
+            if argument.arg not in PASSED_BY_THE_BUILD:
+                setup[argument.arg] = _literal(default, code, constants)
+    return setup
+
+
+def lookup_setup(view: SnippetView, key: str) -> Any:
+    """The value of ``setup.NAME…`` in snippet ``view``'s configuration, or a PageError that
+    names the snippet and lists what it has."""
+    name, _, rest = key.partition(".")
+    setup = view.setup()
+    if name in PASSED_BY_THE_BUILD:
+        raise PageError(f"'{name}' is not a setup value of snippet '{view.id}': {PASSED_BY_THE_BUILD[name]}")
+    if name not in setup:
+        parameters = ", ".join(sorted(n for n in setup if not CONSTANT_NAME.match(n))) or "none"
+        constants = ", ".join(sorted(n for n in setup if CONSTANT_NAME.match(n))) or "none"
+        raise PageError(
+            f"snippet '{view.id}' ({view.source}) has no setup value {name!r}: a setup value is a literal "
+            f"default of measure()'s parameters (there: {parameters}) or a module constant "
+            f"UPPER_CASE = literal (there: {constants})"
+        )
+    value = lookup(setup[name], rest) if rest else setup[name]
+    if isinstance(value, Computed):
+        raise PageError(
+            f"snippet '{view.id}' ({view.source}): setup value {key!r} is computed ({value.expression}), not a "
+            "literal; return it in measure()'s results and print it from there"
+        )
+    return value
+
+
+def lookup_value(view: SnippetView, key: str) -> Any:
+    """A directive's value: from the setup for ``setup.…``, else from the results."""
+    if key == SETUP or key.startswith(SETUP + "."):
+        if SETUP in view.result["results"]:
+            raise PageError(f"is ambiguous: snippet '{view.id}' returns a result named {SETUP!r}, which "
+                            f"the setup directive's prefix shadows; rename that result")
+        if key == SETUP:
+            raise PageError("names no setup value (write setup.NAME)")
+        return lookup_setup(view, key[len(SETUP) + 1:])
+    return lookup(view.result["results"], key)
+
+
 def lookup(results: Any, key: str) -> Any:
     node = results
     for part in key.split("."):
@@ -166,6 +293,16 @@ def lookup(results: Any, key: str) -> Any:
                 raise PageError(f"has no key {part!r} (there: {options})")
             raise PageError(f"has no element {part!r}")
     return node
+
+
+def directive_bodies(line: str):
+    """The body of every directive in ``line``, a figure's caption's value directives included."""
+    for match in DIRECTIVE.finditer(line):
+        body = match.group(1).replace("\\|", "|").strip()
+        yield body
+        figure = FIGURE.match(body)
+        if figure and figure.group("caption"):
+            yield from directive_bodies(figure.group("caption"))
 
 
 def fenced_lines(markdown: str):
@@ -360,13 +497,14 @@ def render(
             figure = FIGURE.match(body)
             if figure:
                 view = use(figure.group("id"))
-                return render_figure(view, figure.group("name"), figure.group("caption") or "", page, source_url,
+                caption = DIRECTIVE.sub(replace, figure.group("caption") or "")  # its value directives
+                return render_figure(view, figure.group("name"), caption, page, source_url,
                                      text_of(view.id), language)
             value = VALUE.match(body)
             if value:
                 view = use(value.group("id"))
                 try:
-                    found = lookup(view.result["results"], value.group("key"))
+                    found = lookup_value(view, value.group("key"))
                     return format_number(found, value.group("fmt"), language)
                 except PageError as exc:
                     key = f"{value.group('id')}:{value.group('key')}"
@@ -428,7 +566,7 @@ def fill_values(text: str, views: Mapping[str, SnippetView]) -> str:
         if view is None or view.result is None:
             raise PageError(f"snippet '{snippet_id}' has no result", kind="no-result", snippet=snippet_id)
         try:
-            return format_number(lookup(view.result["results"], key), value.group("fmt"))
+            return format_number(lookup_value(view, key), value.group("fmt"))
         except PageError as exc:
             raise PageError(f"result key '{snippet_id}:{key}' {exc}", kind="key", snippet=snippet_id) from None
 

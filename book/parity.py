@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from book.pages import DIRECTIVE, FIGURE, FENCE, INCLUDE_LINE, VALUE, fenced_lines
+from book.pages import DIRECTIVE, FIGURE, FENCE, INCLUDE_LINE, VALUE, directive_bodies, fenced_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -70,8 +70,7 @@ def shape(markdown: str) -> Shape:
             anchors.append(heading.group(3) or _slug(heading.group(2), seen))
         if EXERCISE.match(line):
             exercises += 1
-        for match in DIRECTIVE.finditer(line):
-            body = match.group(1).replace("\\|", "|").strip()
+        for body in directive_bodies(line):
             figure, value = FIGURE.match(body), VALUE.match(body)
             if body == "claims":
                 claims += 1
@@ -93,7 +92,7 @@ def _prose(line: str) -> str:
 
     def directive(match: re.Match) -> str:
         figure = FIGURE.match(match.group(1).replace("\\|", "|").strip())
-        return " " + (figure.group("caption") or "") + " " if figure else " "
+        return " " + DIRECTIVE.sub(directive, figure.group("caption") or "") + " " if figure else " "
 
     return DIRECTIVE.sub(directive, line)
 

@@ -150,8 +150,7 @@ def _chapter_views() -> dict:
 
     only = tuple(s.id for s in chapter_snippets(SELECTED, REPO)) if SELECTED else ()
     outcomes = run_all(REPO, dataclasses.replace(Options.from_env(), only=only))
-    return {o.snippet.id: SnippetView(o.snippet.id, o.snippet.source_relpath(REPO), o.result, o.error)
-            for o in outcomes}
+    return {o.snippet.id: SnippetView.of(o, REPO) for o in outcomes}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -228,3 +227,87 @@ def test_a_claim_checked_on_a_distance_shows_the_quantity_too():
     shown = SnippetText("s.zh.toml", "演示", {}, {"c": "结论。"}, {"c": "比值"})
     md = render("[[demo:rate]]\n[[claims]]", "p.zh.md", views, language="zh", texts=lambda i: shown).markdown
     assert "比值 = 0.4992" in md and "<dt>受检的量</dt><dd>0.0008</dd>" in md
+
+
+# ------------------------------------------------------------------ setup values, read from the code that ran
+
+SETUP_CODE = '''
+STEPS = 50
+DEPTHS = (10, 50, 200)
+SCHEMES = {"he": 2.0, "default": 1 / 3}
+WIDTH_SQUARED = 64 ** 2
+
+
+def measure(depth: int = 100, rates=(0.01, 0.1), depths=DEPTHS, batch: int = 2 ** 6, *, lr: float = 1e-3,
+            seed: int = 0) -> dict:
+    return {}
+'''
+SETUP_VIEWS = {"demo": SnippetView("demo", "snippets/chapter/demo.py", RESULT, code=SETUP_CODE)}
+
+
+def test_setup_values_are_the_defaults_and_constants_of_the_source():
+    out = render(
+        "A [[demo:setup.depth|d]]-layer network, rates [[demo:setup.rates.0]] and [[demo:setup.rates.-1]], "
+        "depths to [[demo:setup.depths.-1|d]], lr [[demo:setup.lr|sci1]], [[demo:setup.STEPS|d]] steps, "
+        "He [[demo:setup.SCHEMES.he|.0f]].\n[[claims]]",
+        "p.md", SETUP_VIEWS,
+    )
+    assert out.errors == []
+    assert "A 100-layer network, rates 0.01 and 0.1, depths to 200, lr 1 × 10⁻³, 50 steps, He 2." in out.markdown
+
+
+@pytest.mark.parametrize(
+    "directive, message",
+    [
+        ("[[demo:setup.dpth]]", "snippet 'demo' (snippets/chapter/demo.py) has no setup value 'dpth'"),
+        ("[[demo:setup.dpth]]", "(there: batch, depth, depths, lr, rates)"),
+        ("[[demo:setup.dpth]]", "(there: DEPTHS, SCHEMES, STEPS, WIDTH_SQUARED)"),
+        ("[[demo:setup.batch]]", "setup value 'batch' is computed (2 ** 6), not a literal; return it in"),
+        ("[[demo:setup.WIDTH_SQUARED]]", "is computed (64 ** 2)"),
+        ("[[demo:setup.SCHEMES.default]]", "is computed (1 / 3)"),
+        ("[[demo:setup.seed]]", "'seed' is not a setup value of snippet 'demo': the build passes it"),
+        ("[[demo:setup.rates.5]]", "has no element '5'"),
+        ("[[demo:setup]]", "names no setup value"),
+    ],
+)
+def test_unknown_computed_or_passed_setup_values_are_errors(directive, message):
+    out = render(f"{directive}\n[[claims]]", "p.md", SETUP_VIEWS)
+    assert len(out.errors) == 1 and message in str(out.errors[0]), out.errors
+    assert f"result key 'demo:{directive[7:-2]}'" in str(out.errors[0])
+
+
+def test_a_result_named_setup_makes_the_setup_prefix_ambiguous():
+    views = {"demo": SnippetView("demo", "snippets/chapter/demo.py",
+                                 {**RESULT, "results": {"setup": {"depth": 3}}}, code=SETUP_CODE)}
+    out = render("[[demo:setup.depth]]\n[[claims]]", "p.md", views)
+    assert any("ambiguous" in str(e) for e in out.errors)
+
+
+def test_a_real_snippets_setup_is_what_the_build_ran():
+    import inspect
+
+    import book.execute
+    import snippets.deep_networks.linear_mlp_gradients as module
+    from book.pages import PASSED_BY_THE_BUILD, snippet_setup
+
+    # The build passes measure() its seed and nothing else, so every other default is what ran.
+    calls = [line.strip() for line in inspect.getsource(book.execute).splitlines() if ".measure(" in line]
+    assert calls == ["results = module.measure(seed=seed)"] and set(PASSED_BY_THE_BUILD) == {"seed"}
+
+    setup = snippet_setup(inspect.getsource(module), "linear_mlp_gradients")
+    defaults = {name: p.default for name, p in inspect.signature(module.measure).parameters.items() if name != "seed"}
+    assert {name: setup[name] for name in defaults} == {
+        name: (list(v) if isinstance(v, tuple) else v) for name, v in defaults.items()}
+    assert "seed" not in setup
+
+
+def test_a_caption_may_hold_value_directives():
+    out = render("[[figure demo:main|Profile over [[demo:setup.depth|d]] layers, rate [[demo:rate|sci2]].]]\n"
+                 "[[claims]]", "p.md", SETUP_VIEWS)
+    assert out.errors == []
+    assert "Profile over 100 layers, rate 1.2 × 10⁻⁴." in out.markdown and "[[" not in out.markdown
+
+
+def test_an_unknown_key_in_a_caption_is_an_error():
+    out = render("[[figure demo:main|Over [[demo:nope|d]] layers.]]\n[[claims]]", "p.md", SETUP_VIEWS)
+    assert any("result key 'demo:nope'" in str(e) for e in out.errors)
