@@ -19,6 +19,7 @@ from snippets.common import Claim, generator, new_figure, rounded
 
 # --8<-- [start:measure]
 SIGMAS = (0.8, 0.9, 1.0, 1.1, 1.25)
+BAND = (10, 90)  # percentiles over the chains that bound the figure's shaded band
 
 
 def theory_rate(sigma: float, width: int) -> float:
@@ -56,8 +57,8 @@ def measure(width: int = 64, factors: int = 100, chains: int = 64, sigmas=SIGMAS
             "final_log10_mean": rounded(mean_curve[-1]),
             "linear_fit_r2": rounded(1 - residual / total) if total > 0 else 1.0,
             "mean_log10": rounded(mean_curve),
-            "p10_log10": rounded(np.percentile(log10_norms, 10, axis=1)),
-            "p90_log10": rounded(np.percentile(log10_norms, 90, axis=1)),
+            "band_low_log10": rounded(np.percentile(log10_norms, BAND[0], axis=1)),
+            "band_high_log10": rounded(np.percentile(log10_norms, BAND[1], axis=1)),
         }
     worst = max(abs(r["rate_measured"] - r["rate_theory"]) for r in by_sigma.values())
     # Exercise: the critical product once more, with narrow matrices (width 8).
@@ -92,7 +93,7 @@ def plot(results: dict) -> dict:
     every = slice(None, None, 4)  # every 4th factor is enough for straight lines, and keeps the SVG small
     for curve in results["by_sigma"].values():
         (line,) = left.plot(steps[every], curve["mean_log10"][every], label=f"σ = {curve['sigma']:g}")
-        band = (curve["p10_log10"][every], curve["p90_log10"][every])
+        band = (curve["band_low_log10"][every], curve["band_high_log10"][every])
         left.fill_between(steps[every], *band, color=line.get_color(), alpha=0.18, lw=0)
         left.plot(steps[[0, -1]], steps[[0, -1]] * curve["rate_theory"] / math.log(10), ls=":", color=line.get_color(), lw=1.2)
     left.set(

@@ -114,10 +114,11 @@ def measure(
     batch: int = 64,
     learning_rates=LEARNING_RATES,
     other_lr: float = 3e-2,
+    probes: int = 256,
     seed: int = 0,
 ) -> dict:
     rng = generator(seed)
-    probe = torch.randn(256, width, generator=rng)
+    probe = torch.randn(probes, width, generator=rng)
     at_init = {scheme: rounded(dead_at_init(scheme, init_depth, width, probe, rng)) for scheme in ("default", "he")}
     half = init_depth // 2
     # A synthetic regression task: a smooth function of a random projection plus a quadratic term.

@@ -161,14 +161,16 @@ def measure(depth: int = 100, width: int = 128, batch: int = 64, check_shape=(51
     xavier_half = layer_gradient_norms(
         relu_mlp(depth // 2, width, "xavier", rng), inputs,
         lambda out: nn.functional.mse_loss(out, targets))["hidden"]
-    tanh_12 = tanh_gain(width, batch, (100,), {"g": 1.2}, rng)["g"]
+    tanh_12_depth = max(tanh_depths)
+    tanh_12 = tanh_gain(width, batch, (tanh_12_depth,), {"g": 1.2}, rng)["g"]
     exercise = {
         "xavier_half_depth": depth // 2,
         "xavier_half_log10": rounded(math.log10(xavier_half[0] / xavier_half[-1])),
         "xavier_half_theory": rounded((depth // 2 - 1) * math.log10(math.sqrt(0.5))),
-        "tanh_12_log10": tanh_12["depth_100"]["first_over_last_log10"],
+        "tanh_12_depth": tanh_12_depth,
+        "tanh_12_log10": tanh_12[f"depth_{tanh_12_depth}"]["first_over_last_log10"],
         "tanh_12_chi": tanh_12["chi_theory"],
-        "tanh_12_theory_log10": rounded(99 * 0.5 * math.log10(tanh_12["chi_theory"])),
+        "tanh_12_theory_log10": rounded((tanh_12_depth - 1) * 0.5 * math.log10(tanh_12["chi_theory"])),
     }
     return {
         "depth": depth,

@@ -63,6 +63,7 @@ LABELS = [
 CITATIONS = [
     r"\b\d{4}\.\d{4,5}(?:v\d+)?\b",  # arXiv id
     r"(?i)\b(?:pp?\.|pages?|vol\.|no\.)\s*\d+(?:\s*[–-]\s*\d+)?",
+    r"(?i)\b(?:issue|pull request|PR)\s+#\d+\b",  # a project's issue, cited by its number
     # (2010), (2010a), (Hinton 2006; Bengio et al. 2007), "Erhan et al. (2010)", "& Teh 2006", "in 1997"
     r"\b(?:19[5-9]\d|20[0-3]\d)[a-z]?\b(?=\s*(?:[);,:.]|$|\s*[,;]?\s*(?:and|with|who|found|showed|proposed|"
     r"introduced|measured|derived|called|named|'s|’s|年|的|提出|发现|指出|给出|证明|中|里|用|把|将|测|在|）|，|。|；|、)))",
