@@ -16,6 +16,7 @@ from snippets.common import Claim, generator, new_figure, rounded
 
 # --8<-- [start:measure]
 MAGNITUDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+QUOTED_MAGNITUDE = 100  # the outlier size at which shares and stable-rate factors are quoted
 LOSSES = {"mse": nn.functional.mse_loss, "huber": nn.functional.huber_loss}  # Huber with δ = 1
 
 
@@ -62,7 +63,7 @@ def measure(features: int = 16, hidden: int = 64, batch: int = 64, magnitudes=MA
                 "own": rounded(own),
                 "share": rounded(share, 4),
                 "slope": round(float(slope), 4) + 0.0,  # + 0.0 turns a rounded −0.0 into 0.0
-                "share_at_100": rounded(share[magnitudes.index(100)]),
+                "share_at_100": rounded(share[magnitudes.index(QUOTED_MAGNITUDE)]),
                 "growth_1_to_1000": rounded(own[magnitudes.index(1000)] / own[0]),
             }
     curvature = stable_lr_factors(model, inputs, rng)
@@ -74,6 +75,7 @@ def measure(features: int = 16, hidden: int = 64, batch: int = 64, magnitudes=MA
 # --8<-- [start:curvature]
 CURVATURE_BATCHES = (16, 64, 256)
 CURVATURE_MAGNITUDES = (1, 3, 10, 30, 100, 300, 1000)
+QUOTED_BATCH = 64  # the batch size at which the stable-rate factor is quoted
 
 
 def top_curvature(model, x: torch.Tensor) -> float:
@@ -106,16 +108,16 @@ def stable_lr_factors(model, inputs, rng, batches=CURVATURE_BATCHES,
                 x[0] = pool[0] * m
                 factors.append(top_curvature(model, x) / clean)
             by_batch[f"b{size}"] = rounded(factors)
-    at_100 = {size: by_batch[f"b{size}"][magnitudes.index(100)] - 1 for size in batches}
-    big = [i for i, m in enumerate(magnitudes) if m >= 100]
-    excess = np.array(by_batch["b64"])[big] - 1
+    at_100 = {size: by_batch[f"b{size}"][magnitudes.index(QUOTED_MAGNITUDE)] - 1 for size in batches}
+    big = [i for i, m in enumerate(magnitudes) if m >= QUOTED_MAGNITUDE]
+    excess = np.array(by_batch[f"b{QUOTED_BATCH}"])[big] - 1
     return {
         "batches": list(batches),
         "magnitudes": list(magnitudes),
         "lr_factor": by_batch,
         "clean_curvature": clean_curvature,
-        "lr_factor_64_at_100": by_batch["b64"][magnitudes.index(100)],
-        "m_squared_over_batch_64_at_100": rounded(100**2 / 64),
+        "lr_factor_64_at_100": by_batch[f"b{QUOTED_BATCH}"][magnitudes.index(QUOTED_MAGNITUDE)],
+        "m_squared_over_batch_64_at_100": rounded(QUOTED_MAGNITUDE**2 / QUOTED_BATCH),
         # slope of log(factor − 1) against log m for m ≥ 100: 2 if it grows like m²
         "slope_in_m": rounded(float(np.polyfit(np.log10(np.array(magnitudes)[big]),
                                                np.log10(excess), 1)[0])),

@@ -103,6 +103,8 @@ def measure(samples: int = 256, features: int = 8, hidden: int = 32, batch: int 
         "batch": batch,
         # After standardising, the outlier is still this many standard deviations out (largest |z|).
         "outlier_z_after_standardising": rounded(float(((x_bad[0] - x_bad.mean(0)) / x_bad.std(0)).abs().max())),
+        # Samuelson (1968): no point of n lies more than (n − 1)/√n sample standard deviations out
+        "samuelson_bound": rounded((samples - 1) / samples**0.5),
         "by_run": by_run,
         "stable_worst_peak": max(by_run[r]["peak"] for r in STABLE),
         "stable_worst_final": max(by_run[r]["final"] if not by_run[r]["diverged"] else 1e9 for r in STABLE),

@@ -18,6 +18,7 @@ from snippets.common import Claim, generator, new_figure, rounded
 
 # --8<-- [start:measure]
 FORGET_BIASES = {"default": None, "bias_1": 1.0, "bias_3": 3.0}
+LAG = 50  # how many steps back the gradient is quoted (the *_at_50 results)
 
 
 def lstm_step(cell: nn.LSTMCell, x, h, c):
@@ -72,8 +73,8 @@ def measure(hidden: int = 64, steps: int = 60, batch: int = 32, inputs: int = 8,
             "log10_grad": rounded(measured),
             "log10_cell_path": rounded(cell_path),
             "factor_per_step": rounded(decay_factor(measured)),
-            "log10_grad_at_50": rounded(measured[50]),
-            "log10_cell_path_at_50": rounded(cell_path[50]),
+            "log10_grad_at_50": rounded(measured[LAG]),
+            "log10_cell_path_at_50": rounded(cell_path[LAG]),
         }
     # GRU: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}; its update gate z_t plays the forget gate's part.
     torch.manual_seed(seed)
@@ -86,7 +87,7 @@ def measure(hidden: int = 64, steps: int = 60, batch: int = 32, inputs: int = 8,
     (h * direction).sum().backward()
     measured = log10_sizes(states, direction)
     results["gru"] = {"log10_grad": rounded(measured), "factor_per_step": rounded(decay_factor(measured)),
-                      "log10_grad_at_50": rounded(measured[50])}
+                      "log10_grad_at_50": rounded(measured[LAG])}
     return {"hidden": hidden, "steps": steps, "batch": batch, **results}
 # --8<-- [end:measure]
 
