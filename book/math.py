@@ -81,6 +81,62 @@ def split_display(latex: str) -> list[tuple[str, bool]]:
     return [(text.strip(), gap) for text, gap in pieces if text.strip()]
 
 
+#: Where an inline formula may wrap, as TeX allows in running text: after a top-level
+#: relation or binary operator (the operator ends the line). A unary sign (first, or right
+#: after another operator) is not a break, and nothing inside brackets, bars or braces is.
+INLINE_BREAK = re.compile(
+    r"\\(?:begin|end)\{[^}]*\}|\\[A-Za-z]+|\\.|[{}()\[\]|=<>+\-]"
+)
+BINARY_OPERATORS = ("+", "-", "\\cdot", "\\times", "\\odot", "\\pm", "\\mp", "\\otimes", "\\oplus")
+OPENING = ("{", "(", "[", "\\{", "\\left", "\\langle", "\\lVert", "\\lvert")
+CLOSING = ("}", ")", "]", "\\}", "\\right", "\\rangle", "\\rVert", "\\rvert")
+SIGNS = ("+", "-", "\\pm", "\\mp")
+
+
+def split_inline(latex: str) -> list[str]:
+    """Split an inline formula after each top-level relation and binary operator.
+
+    Each piece is typeset as a formula of its own, so a line may end between two pieces;
+    no piece starts with an operator, and brackets, norm bars, ``\\left…\\right`` and
+    environments are never split.
+    """
+    pieces: list[str] = []
+    depth, start, operator_end = 0, 0, 0
+    bars = {"|": False, "\\|": False}
+    for match in INLINE_BREAK.finditer(latex):
+        token = match.group(0)
+        if token in OPENING or token.startswith("\\begin"):
+            depth += 1
+        elif token in CLOSING or token.startswith("\\end"):
+            depth -= 1
+        elif token in bars:
+            bars[token] = not bars[token]
+        elif depth == 0 and not any(bars.values()) and (token in RELATIONS or token in BINARY_OPERATORS):
+            unary = token in SIGNS and not latex[operator_end:match.start()].strip()
+            operator_end = match.end()
+            if not unary and latex[match.end():].strip():
+                pieces.append(latex[start:match.end()])
+                start = match.end()
+    pieces.append(latex[start:])
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def inline_mathml(latex: str) -> str:
+    """An inline formula as HTML: one ``<math>`` per piece of :func:`split_inline`, each in a
+    box that is never wider than the column (it scrolls by itself if it must), so that no
+    font can make a formula push the page sideways."""
+    pieces = split_inline(latex)
+    boxes = []
+    for index, piece in enumerate(pieces):
+        mathml = to_mathml(piece, False)
+        if index < len(pieces) - 1:
+            # The operator ends its formula; spaced as between two operands, not as a suffix.
+            head, _, tail = mathml.rpartition("<mo>")
+            mathml = f'{head}<mo form="infix">{tail}'
+        boxes.append(f'<span class="book-math-inline">{mathml}</span>')
+    return f'<span class="book-math">{"<wbr>".join(boxes)}</span>'
+
+
 def render_math(page_html: str) -> tuple[str, list[str]]:
     """Return the page with every formula typeset, and the formulas that failed."""
     errors: list[str] = []
@@ -96,14 +152,12 @@ def render_math(page_html: str) -> tuple[str, list[str]]:
                     for text, gap in pieces
                 ) if len(pieces) > 1 else to_mathml(latex.strip(), True)
             else:
-                mathml = to_mathml(latex.strip(), False)
+                return inline_mathml(latex.strip())
         except MathError as exc:
             errors.append(str(exc))
             return match.group(0)
-        if display:
-            # A display equation wider than the column scrolls inside its own box, which
-            # keyboard users must be able to focus to scroll (as the code boxes are).
-            return f'<div class="book-math book-math-display" tabindex="0">{mathml}</div>'
-        return f'<span class="book-math">{mathml}</span>'
+        # A display equation wider than the column scrolls inside its own box, which
+        # keyboard users must be able to focus to scroll (as the code boxes are).
+        return f'<div class="book-math book-math-display" tabindex="0">{mathml}</div>'
 
     return MATH.sub(replace, page_html), errors

@@ -157,7 +157,7 @@ def on_pre_build(config) -> None:
         log.error(failure)
 
     state["views"] = {
-        o.snippet.id: pages.SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error)
+        o.snippet.id: pages.SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error, o.files)
         for o in outcomes
     }
     _check_placeholders(outcomes, root, strict=bool(config.strict) and not state["serving"])
@@ -321,7 +321,13 @@ def on_page_content(html: str, page, config, files) -> str:
             f'<p class="book-notebook-download"><a href="{name}" download>Download this notebook (.ipynb)</a> '
             "— run it from inside a clone of the repository.</p>\n"
         )
-        return link + html
+        # Under the notebook's title, as a chapter's "Run it yourself" box is.
+        title_end = html.find("</h1>")
+        if title_end < 0:
+            return link + html
+        cell_end = html.find("</div>", title_end)  # the title's Markdown cell
+        cut = cell_end + len("</div>") if cell_end >= 0 else title_end + len("</h1>")
+        return html[:cut] + link + html[cut:]
     html = fold_long_code(html)
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
@@ -418,7 +424,7 @@ def _figure_index() -> dict[str, tuple[str, str, str]]:
                 source = outcome.files.get(figure.get("light", ""))
                 if source is not None and Path(source).is_file():
                     digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
-                    index[digest] = (figure["light"], figure["dark"], figure["alt"])
+                    index[digest] = (figure["light"], figure["dark"], figure["alt"], pages.svg_size(Path(source)))
         state["figure_index"] = index
     return state["figure_index"]
 
@@ -430,30 +436,32 @@ def _notebook_figures(html: str, up: str, page, config) -> str:
     index = _figure_index()
     written: dict[str, str] = {}
 
-    def locate(kind: str, payload: str) -> tuple[str, str | None, str | None]:
-        """(url of the light image, url of the dark one or None, alt text or None)."""
+    def locate(kind: str, payload: str) -> tuple[str, str | None, str | None, tuple[int, int] | None]:
+        """(url of the light image, url of the dark one or None, alt text or None, size or None)."""
         data = base64.b64decode(payload)
         digest = hashlib.sha256(data).hexdigest()
         known = index.get(digest)
         if known:
-            light, dark, alt = known
-            return f"{up}{light}", f"{up}{dark}", alt
+            light, dark, alt, size = known
+            return f"{up}{light}", f"{up}{dark}", alt, size
         if digest not in written:
             name = f"output-{len(written) + 1}.{'svg' if kind == 'svg+xml' else 'png'}"
             target = Path(config.site_dir) / Path(page.file.dest_uri).parent / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             written[digest] = name
-        return written[digest], None, None
+        return written[digest], None, None, None
 
     def image(match: re.Match) -> str:
-        light, dark, alt = locate(match.group(1), match.group(2))
+        light, dark, alt, size = locate(match.group(1), match.group(2))
         if dark is None:
             return (f'<img class="book-notebook-output" alt="Output of the cell above (a figure)." '
                     f'src="{light}" loading="lazy">')
         alt = html_lib.escape(alt, quote=True)
-        return (f'<img class="book-notebook-figure" alt="{alt}" src="{light}#only-light" loading="lazy">'
-                f'<img class="book-notebook-figure" alt="{alt}" src="{dark}#only-dark" loading="lazy">')
+        # The figure's size reserves its room before it loads (no layout shift).
+        sized = f' width="{size[0]}" height="{size[1]}"' if size else ""
+        return (f'<img class="book-notebook-figure" alt="{alt}" src="{light}#only-light"{sized} loading="lazy">'
+                f'<img class="book-notebook-figure" alt="{alt}" src="{dark}#only-dark"{sized} loading="lazy">')
 
     def link(match: re.Match) -> str:
         return f'href="{locate(match.group(1), match.group(2))[0]}"'

@@ -216,7 +216,7 @@ def ensure_notebooks(root: Path, outcomes: list[Outcome], options: Options) -> l
     from book.pages import SnippetView, fill_values
 
     root = Path(root).resolve()
-    views = {o.snippet.id: SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error) for o in outcomes}
+    views = {o.snippet.id: SnippetView(o.snippet.id, o.snippet.source_relpath(root), o.result, o.error, o.files) for o in outcomes}
     folder = options.cache_root(root) / "notebooks"
     folder.mkdir(parents=True, exist_ok=True)
     chapters: dict[str, list[Outcome]] = {}

@@ -24,6 +24,7 @@ import math
 import posixpath
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from book.claims import BUILD_SEED, CLAIM_SEEDS, format_measured
@@ -56,6 +57,29 @@ class SnippetView:
     source: str  # project-relative path of the snippet file
     result: dict | None
     error: str = ""
+    #: Where each published file of the result is (site path -> file), to read figures' sizes.
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def figure_size(self, site_path: str) -> tuple[int, int] | None:
+        source = self.files.get(site_path)
+        return svg_size(source) if source is not None else None
+
+
+def svg_size(path: Path) -> tuple[int, int] | None:
+    """A figure's size in CSS px, from its SVG (matplotlib writes it in pt), so that a page
+    reserves the figure's room before it loads (no layout shift); None if it cannot tell."""
+    try:
+        with open(path, encoding="utf-8") as svg:
+            head = svg.read(2048)
+    except OSError:
+        return None
+    size = SVG_SIZE.search(head)
+    if not size:
+        return None
+    return round(float(size.group(1)) * 4 / 3), round(float(size.group(2)) * 4 / 3)
+
+
+SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')
 
 
 @dataclass
@@ -190,10 +214,12 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     if url:
         links.append(f"[{LABELS[language]['source']}]({url})")
     caption_html = f"{caption} " if caption else ""
+    size = view.figure_size(figure["light"])
+    attributes = "loading=lazy" + (f" width={size[0]} height={size[1]}" if size else "")
     return (
         f'\n<figure class="book-figure" markdown>\n'
-        f"![{alt}]({light}#only-light){{ loading=lazy }}\n"
-        f"![{alt}]({dark}#only-dark){{ loading=lazy }}\n"
+        f"![{alt}]({light}#only-light){{ {attributes} }}\n"
+        f"![{alt}]({dark}#only-dark){{ {attributes} }}\n"
         f'<figcaption markdown="span">{caption_html}<span class="book-figure-links">{" · ".join(links)}</span></figcaption>\n'
         f"</figure>\n"
     )
@@ -204,13 +230,13 @@ INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
 
 def statement_html(text: str) -> str:
     """A claim's statement as HTML: its ``$…$`` typeset as MathML (as the page's own math)."""
-    from book.math import MathError, to_mathml
+    from book.math import MathError, inline_mathml
 
     parts, last = [], 0
     for match in INLINE_MATH.finditer(text):
         parts.append(html.escape(text[last:match.start()]))
         try:
-            parts.append(f'<span class="book-math">{to_mathml(match.group(1).strip(), False)}</span>')
+            parts.append(inline_mathml(match.group(1).strip()))
         except MathError as exc:
             raise PageError(f"claim statement {text!r}: {exc}", kind="claims") from None
         last = match.end()

@@ -11,6 +11,18 @@ document$.subscribe(function () {
   });
 });
 
+// A piece of an inline formula wider than the column (a large font, a narrow phone) scrolls
+// inside its own box (book.css .book-math-inline); such a box must be focusable to be scrolled
+// from the keyboard, and only such a box, so that readers do not tab through every formula.
+function bookFocusableFormulas() {
+  document.querySelectorAll(".book-math-inline").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
+  });
+}
+document$.subscribe(bookFocusableFormulas);
+window.addEventListener("resize", bookFocusableFormulas);
+
 // Long code blocks open folded (book/mkdocs_hook.py fold_long_code): the first lines show,
 // a button below opens the whole block and folds it again.
 document$.subscribe(function () {
@@ -59,15 +71,18 @@ document$.subscribe(function () {
 // The explorer's script and styles (about 30 KB) load only on a page that has the explorer,
 // so that no chapter's first visit pays for them; instant navigation to the page loads them
 // too. The styles come first, so the explorer is drawn styled.
+// Their addresses come from this script's own, read once as it runs: a relative src read later
+// would resolve against the page instant navigation has moved to, not the one that loaded it.
+var bookScriptUrl = document.currentScript ? document.currentScript.src
+  : document.querySelector('script[src*="javascripts/book.js"]').src;
 document$.subscribe(function () {
   if (!document.getElementById("book-explorer") || document.querySelector("script[data-book-explorer]")) return;
-  var own = document.querySelector('script[src*="javascripts/book.js"]');
   var script = document.createElement("script");
-  script.src = own.src.replace(/book\.js(\?.*)?$/, "explorer.js");
+  script.src = bookScriptUrl.replace(/book\.js(\?.*)?$/, "explorer.js");
   script.dataset.bookExplorer = "1";
   var styles = document.createElement("link");
   styles.rel = "stylesheet";
-  styles.href = own.src.replace(/javascripts\/book\.js(\?.*)?$/, "stylesheets/explorer.css");
+  styles.href = bookScriptUrl.replace(/javascripts\/book\.js(\?.*)?$/, "stylesheets/explorer.css");
   styles.onload = styles.onerror = function () { document.body.appendChild(script); };
   document.head.appendChild(styles);
 });

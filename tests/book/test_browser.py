@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.book.browsing import ARTIFACTS, chapter_pages, screenshot_name, site_pages
+from tests.book.browsing import ARTIFACTS, chapter_pages, screenshot_name, serve_sitemap_locally, site_pages
 
 pytestmark = pytest.mark.build
 
@@ -83,28 +83,6 @@ def test_instant_navigation_keeps_math_typeset(browser, server):
 
 # ------------------------------------------------------------------ reading on every device
 
-WIDTHS = [(320, "light"), (390, "light"), (768, "light"), (390, "dark")]
-
-
-def test_no_page_is_wider_than_its_viewport(browser, server, built_site):
-    """Each page loaded once, then laid out at each width and scheme in turn."""
-    context = browser.new_context(viewport={"width": WIDTHS[0][0], "height": 800})
-    page, wide = context.new_page(), []
-    for path in site_pages(built_site):
-        page.emulate_media(color_scheme=WIDTHS[0][1])
-        page.set_viewport_size({"width": WIDTHS[0][0], "height": 800})
-        page.goto(f"{server}/{path}", wait_until="load")
-        page.evaluate("document.fonts.ready")
-        for width, scheme in WIDTHS:
-            page.emulate_media(color_scheme=scheme)
-            page.set_viewport_size({"width": width, "height": 800})
-            scroll_width = page.evaluate("document.documentElement.scrollWidth")
-            if scroll_width > width:
-                wide.append(f"{path or '/'} at {width} px ({scheme}): {scroll_width} px")
-    context.close()
-    assert not wide, f"pages wider than their viewport: {wide}"
-
-
 @pytest.fixture(scope="module")
 def phone_visits(browser, server, built_site) -> dict[str, dict]:
     """Each chapter visited once as a phone shows it (390 × 844): a screenshot, kept as a
@@ -118,7 +96,7 @@ def phone_visits(browser, server, built_site) -> dict[str, dict]:
         page.evaluate("document.fonts.ready")
         visits[path] = {
             "formulas": page.evaluate(
-                """Array.from(document.querySelectorAll('.book-math-display'))
+                """Array.from(document.querySelectorAll('.book-math-display, .book-math-inline'))
                      .filter(box => box.scrollWidth > box.clientWidth + 1 && box.tabIndex !== 0)
                      .map(box => 'unfocusable scrolling formula ' + box.querySelector('math').getAttribute('alttext'))"""
             ),
@@ -212,17 +190,9 @@ def test_sitemap_lists_every_page(built_site):
 
 
 def test_instant_navigation_does_not_reload_the_page(browser, server):
-    """Material follows a link without a reload when the link is in the sitemap, which lists
-    the pages under site_url. Served from another address (this test's server), the
-    sitemap is rewritten to that address, as it matches on the published site."""
+    """The sitemap is served as at the test's address (see serve_sitemap_locally)."""
     page, requested = browser.new_page(), []
-
-    def local_sitemap(route):
-        body = route.fetch().text()
-        root = min(re.findall(r"<loc>([^<]+)</loc>", body), key=len)
-        route.fulfill(body=body.replace(root, f"{server}/"), content_type="application/xml")
-
-    page.route("**/sitemap.xml", local_sitemap)
+    serve_sitemap_locally(page, server)
     page.goto(f"{server}/", wait_until="networkidle")
     page.evaluate("window.bookMarker = 42")
     page.on("request", lambda request: requested.append(request.url))
@@ -276,16 +246,7 @@ def _switch(page, lang: str) -> None:
 def test_the_language_switcher_opens_the_same_page_both_ways(browser, server):
     """Also after instant navigation, which does not redraw the header: the links follow."""
     page = browser.new_page()
-
-    def local_sitemap(route):
-        try:
-            body = route.fetch().text()
-            root = min(re.findall(r"<loc>([^<]+)</loc>", body), key=len)
-            route.fulfill(body=body.replace(root, f"{server}/"), content_type="application/xml")
-        except Exception:  # the page moved on (a full load) while the sitemap was in flight
-            pass
-
-    page.route("**/sitemap.xml", local_sitemap)
+    serve_sitemap_locally(page, server)
     page.goto(f"{server}/lstm/#what-the-source-note-says-and-what-we-measured", wait_until="networkidle")
     _switch(page, "zh")
     page.wait_for_url(f"{server}/zh/lstm/#what-the-source-note-says-and-what-we-measured")
@@ -303,3 +264,24 @@ def test_the_language_switcher_opens_the_same_page_both_ways(browser, server):
     page.wait_for_url(f"{server}/batch_norm/")
     page.unroute_all(behavior="ignoreErrors")
     page.close()
+
+
+@pytest.mark.parametrize("start", ["", "zh/", "notebooks/lstm/"])
+def test_the_explorer_loads_when_reached_by_instant_navigation(browser, server, start):
+    """Most readers reach the explorer from another page, which Material swaps out without a
+    reload: the explorer's script and styles must still be found, and the charts drawn."""
+    page, failed = browser.new_page(viewport={"width": 1280, "height": 900}), []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    serve_sitemap_locally(page, server)
+    page.goto(f"{server}/{start}", wait_until="networkidle")
+    page.evaluate("window.bookMarker = 42")
+    page.click("nav.md-nav--primary a[href$='explore/']:visible >> nth=0")
+    page.wait_for_url("**/explore/")
+    page.wait_for_selector("#book-explorer[data-ready='true']", timeout=20000)
+    drawn = page.eval_on_selector_all("#book-explorer path[data-series]", "paths => paths.length")
+    reloaded = page.evaluate("window.bookMarker") != 42
+    page.unroute_all(behavior="ignoreErrors")
+    page.close()
+    assert not reloaded, "the click reloaded the page: this test needs instant navigation"
+    assert drawn > 0 and not failed, (drawn, failed)

@@ -14,7 +14,7 @@ def test_inline_and_display_math_become_mathml():
 def test_escaped_html_inside_math_is_unescaped():
     out, errors = render_math('<span class="arithmatex">\\(a &lt; b\\)</span>')
     assert errors == []
-    assert "<mo>&#x0003C;</mo>" in out and 'alttext="a &lt; b"' in out
+    assert '<mo form="infix">&#x0003C;</mo>' in out and 'alttext="a &lt;"' in out
 
 
 def test_norm_spellings_are_supported():
@@ -43,3 +43,28 @@ def test_environments_are_not_split():
 
     assert split_display(r"\begin{pmatrix} a = b \end{pmatrix} = c") == [
         (r"\begin{pmatrix} a = b \end{pmatrix}", False), ("= c", False)]
+
+
+def test_inline_formulas_may_wrap_after_relations_and_operators():
+    from book.math import split_inline
+
+    # As TeX breaks running text: after a top-level relation or binary operator, never
+    # inside brackets, norm bars or braces, and not at a sign that is unary.
+    assert split_inline(r"\mathbb{E}\|h_{l-1}+\alpha F(h)\|^2 = (1+\alpha^2)\|h\|^2") == [
+        r"\mathbb{E}\|h_{l-1}+\alpha F(h)\|^2 =", r"(1+\alpha^2)\|h\|^2"]
+    assert split_inline(r"\sqrt{a b} \le \sqrt{1/3}\cdot\tfrac14 \approx 0.144") == [
+        r"\sqrt{a b} \le", r"\sqrt{1/3}\cdot", r"\tfrac14 \approx", "0.144"]
+    assert split_inline(r"-x + -y") == ["-x +", "-y"]
+    assert split_inline(r"a = -b") == ["a =", "-b"]
+    assert split_inline(r"\left| a - b \right| \le c") == [r"\left| a - b \right| \le", "c"]
+    assert split_inline(r"|a-b|") == ["|a-b|"]
+    assert split_inline(r"x_{l-1}") == ["x_{l-1}"]
+
+
+def test_inline_pieces_are_boxes_that_cannot_push_the_page():
+    out, errors = render_math('<p><span class="arithmatex">\\(a = b + c\\)</span></p>')
+    assert errors == []
+    # Three formulas, each in its own box (which the stylesheet keeps within the column),
+    # with a line-break opportunity between them; the operators ending a piece stay infix.
+    assert out.count('<span class="book-math-inline"><math') == 3 and out.count("<wbr>") == 2
+    assert out.count('<mo form="infix">') == 2
