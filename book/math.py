@@ -27,6 +27,24 @@ REWRITES = [(re.compile(r"\\[lr]?Vert\b"), r"\\|")]
 LEFTOVER = re.compile(r">[^<]*\\[A-Za-z|]+[^<]*<|<mi>&amp;</mi>|<mi>&</mi>")
 
 
+#: latex2mathml's MathML that MathML Core (as browsers render it) sets badly, rewritten.
+TYPESETTING = [
+    # A prime as a superscript is drawn as a small, detached tick; the math font's prime glyph
+    # is raised already, and sits right beside its base as an operator.
+    (re.compile(r"<msup>(<mi>[^<]*</mi>)<mi>(&#x02032;|&#x02033;)</mi></msup>"), r"\1<mo>\2</mo>"),
+    (re.compile(r"<msubsup>(<mi>[^<]*</mi>)(<m[in]>[^<]*</m[in]>)<mi>(&#x02032;|&#x02033;)</mi></msubsup>"),
+     r"<msub><mrow>\1<mo>\3</mo></mrow>\2</msub>"),
+    # An operator name (diag, Var) is a word set upright and applied as a function, not an
+    # operator with an operator's wide spacing (one element still: it may carry a limit).
+    (re.compile(r"<mo>([A-Za-z]{2,})</mo>"), r"<mrow><mi>\1</mi><mo>&#x02061;</mo></mrow>"),
+    # A sized delimiter (\Big)) as the base of a script keeps its size: an <mo> base would
+    # make the script an embellished operator, which is drawn at the operator's own size.
+    (re.compile(r'<msup>(<mo minsize="[^"]*" maxsize="[^"]*">[^<]*</mo>)'), r"<msup><mrow>\1</mrow>"),
+    # Negative named spaces (\!) are not part of MathML Core; the tighter spacing is lost.
+    (re.compile(r'<mspace width="negative[a-z]*mathspace" ?/>'), ""),
+]
+
+
 class MathError(ValueError):
     pass
 
@@ -39,6 +57,8 @@ def to_mathml(latex: str, display: bool) -> str:
         mathml = convert(source, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises several exception types
         raise MathError(f"cannot typeset ${latex}$: {exc}") from None
+    for pattern, replacement in TYPESETTING:
+        mathml = pattern.sub(replacement, mathml)
     leftover = LEFTOVER.search(mathml)
     if leftover:
         raise MathError(f"cannot typeset ${latex}$: unsupported LaTeX near {html.unescape(leftover.group(0))!r}")
@@ -60,10 +80,11 @@ def split_display(latex: str) -> list[tuple[str, bool]]:
 
     Breaks only at the top level (outside braces, ``\\left…\\right`` and environments):
     at ``\\qquad``/``\\quad`` (a new formula; the spacing becomes the gap between pieces)
-    and before a relation sign (the piece starts with it, as a continued line does).
+    and before a relation sign (the piece starts with it, as a continued line does) except
+    a formula's first relation, which stays with its left-hand side (no line is "h_t" alone).
     """
     pieces: list[tuple[str, bool]] = []
-    depth, start, new = 0, 0, False
+    depth, start, new, first_relation = 0, 0, False, True
     for match in BREAK.finditer(latex):
         token = match.group(0)
         if token in ("{", "\\left") or token.startswith("\\begin"):
@@ -72,9 +93,11 @@ def split_display(latex: str) -> list[tuple[str, bool]]:
             depth -= 1
         elif depth == 0 and token in ("\\qquad", "\\quad"):
             pieces.append((latex[start:match.start()], new))
-            start, new = match.end(), True
+            start, new, first_relation = match.end(), True, True
         elif depth == 0 and token in RELATIONS:
-            if latex[start:match.start()].strip():
+            if first_relation:
+                first_relation = False
+            elif latex[start:match.start()].strip():
                 pieces.append((latex[start:match.start()], new))
                 start, new = match.start(), False
     pieces.append((latex[start:], new))
@@ -137,6 +160,18 @@ def inline_mathml(latex: str) -> str:
     return f'<span class="book-math">{"<wbr>".join(boxes)}</span>'
 
 
+def display_mathml(pieces: list[tuple[str, bool]]) -> str:
+    """A display formula in pieces (:func:`split_display`): each formula written side by side
+    is a box of its own whose pieces wrap before a relation, continued lines indented (the
+    stylesheet's hanging indent); a formula that fits its line is centred whole."""
+    formulas: list[list[str]] = []
+    for text, starts_formula in pieces:
+        if starts_formula or not formulas:
+            formulas.append([])
+        formulas[-1].append(f'<span class="book-math-piece">{to_mathml(text, True)}</span>')
+    return "".join(f'<span class="book-math-formula">{"<wbr>".join(formula)}</span>' for formula in formulas)
+
+
 def render_math(page_html: str) -> tuple[str, list[str]]:
     """Return the page with every formula typeset, and the formulas that failed."""
     errors: list[str] = []
@@ -147,10 +182,7 @@ def render_math(page_html: str) -> tuple[str, list[str]]:
         try:
             if display:
                 pieces = split_display(latex.strip())
-                mathml = "".join(
-                    f'<span class="book-math-piece{" book-math-gap" if gap else ""}">{to_mathml(text, True)}</span>'
-                    for text, gap in pieces
-                ) if len(pieces) > 1 else to_mathml(latex.strip(), True)
+                mathml = display_mathml(pieces) if len(pieces) > 1 else to_mathml(latex.strip(), True)
             else:
                 return inline_mathml(latex.strip())
         except MathError as exc:

@@ -245,13 +245,13 @@ def _run_it_yourself(page, language: str) -> str:
     if language == "zh":
         # The notebook is code: the Chinese page links to the one English copy.
         return (
-            '!!! example "自己动手运行"\n'
+            '???+ example book-phone-folded "自己动手运行"\n'
             "    本页的每一幅图和每一个数字，都是构建网站时由这里展示的代码生成的。"
             f'<a href="{up}{NOTEBOOK_DIR}/{chapter}/">本章的笔记本</a>包含同样的代码及其输出（代码注释为英文）；'
             f'<a href="{download}" download>下载它（.ipynb）</a>，在仓库的克隆中运行。\n'
         )
     return (
-        '!!! example "Run it yourself"\n'
+        '???+ example book-phone-folded "Run it yourself"\n'
         "    Every figure and number on this page was produced by the code shown here when the site was built. "
         f"The [chapter's notebook]({NOTEBOOK_DIR}/{chapter}.ipynb) holds the same code with its outputs; "
         f'<a href="{download}" download>download it (.ipynb)</a> and run it inside a clone of the repository.\n'

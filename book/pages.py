@@ -314,11 +314,12 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
             f'<ul class="book-claims-list">{"".join(cards)}</ul></li>'
         )
     return (
-        '\n<div class="admonition book-claims">\n'
-        f'<p class="admonition-title">{words["title"]}</p>\n'
+        # Open, and foldable (on a phone it opens folded: docs/javascripts/book.js).
+        '\n<details class="book-claims book-phone-folded" open>\n'
+        f'<summary>{words["title"]}</summary>\n'
         f'<p class="book-claims-intro">{words["intro"].format(seeds=seeds, seed=BUILD_SEED)}</p>\n'
         f'<ul class="book-claims-groups">{"".join(groups)}</ul>\n'
-        f'<p class="book-claims-tests">{words["tests"].format(tests=", ".join(tests))}</p>\n</div>\n'
+        f'<p class="book-claims-tests">{words["tests"].format(tests=", ".join(tests))}</p>\n</details>\n'
     )
 
 

@@ -23,6 +23,17 @@ function bookFocusableFormulas() {
 document$.subscribe(bookFocusableFormulas);
 window.addEventListener("resize", bookFocusableFormulas);
 
+// On a phone, the boxes beside the text (how to run the chapter, its tested claims) open
+// folded to their title, so that the chapter's text comes first; a tap opens them. Only at
+// a page's first display: a box the reader opened stays open.
+document$.subscribe(function () {
+  if (!window.matchMedia("(max-width: 44.9375em)").matches) return;
+  document.querySelectorAll("details.book-phone-folded:not([data-ready])").forEach(function (box) {
+    box.dataset.ready = "1";
+    box.open = false;
+  });
+});
+
 // Long code blocks open folded (book/mkdocs_hook.py fold_long_code): the first lines show,
 // a button below opens the whole block and folds it again.
 document$.subscribe(function () {

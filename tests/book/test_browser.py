@@ -94,7 +94,13 @@ def phone_visits(browser, server, built_site) -> dict[str, dict]:
     for path in chapter_pages(built_site):
         page.goto(f"{server}/{path}", wait_until="load")
         page.evaluate("document.fonts.ready")
+        # The side boxes open folded on a phone, and open at a tap, as a reader's does.
+        folded = page.eval_on_selector_all("details.book-phone-folded", "ds => ds.map(d => d.open)")
+        for summary in page.locator("details.book-phone-folded > summary").all():
+            summary.tap()
+        opened = page.eval_on_selector_all("details.book-phone-folded", "ds => ds.map(d => d.open)")
         visits[path] = {
+            "folded": folded, "opened": opened,
             "formulas": page.evaluate(
                 """Array.from(document.querySelectorAll('.book-math-display, .book-math-inline'))
                      .filter(box => box.scrollWidth > box.clientWidth + 1 && box.tabIndex !== 0)
@@ -128,6 +134,15 @@ def test_lightbox_opens_on_screen_on_a_phone(browser, server):
     left, right = page.eval_on_selector(".gslide.current img", "i => [i.getBoundingClientRect().left, i.getBoundingClientRect().right]")
     page.close()
     assert left >= -1 and right <= 391, (left, right)
+
+
+def test_side_boxes_open_folded_on_a_phone_and_open_at_a_tap(phone_visits):
+    """How to run the chapter and its tested claims open folded on a phone, so that the
+    chapter's text comes first; a tap opens each."""
+    boxes = [(path, folded, opened) for path, visit in phone_visits.items()
+             for folded, opened in zip(visit["folded"], visit["opened"])]
+    assert len(boxes) >= 20  # a run-it box and a claims block on most chapters
+    assert not [b for b in boxes if b[1] or not b[2]], [b for b in boxes if b[1] or not b[2]]
 
 
 def test_claims_block_reads_on_a_phone(phone_visits):

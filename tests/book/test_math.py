@@ -31,18 +31,19 @@ def test_long_display_formulas_are_split_where_they_may_wrap():
     from book.math import split_display
 
     pieces = split_display(r"a = \left( x = y \right) \le \frac{b=c}{d}, \qquad e \approx f")
-    assert pieces == [("a", False), (r"= \left( x = y \right)", False), (r"\le \frac{b=c}{d},", False),
-                      ("e", True), (r"\approx f", False)]
-    out, errors = render_math('<div class="arithmatex">\\[a = b \\qquad c = d\\]</div>')
-    assert errors == [] and out.count("<math") == 4 and out.count("book-math-gap") == 1
+    # A formula's first relation stays with its left-hand side: no line holds "a" alone.
+    assert pieces == [(r"a = \left( x = y \right)", False), (r"\le \frac{b=c}{d},", False),
+                      (r"e \approx f", True)]
+    out, errors = render_math('<div class="arithmatex">\\[a = b \\qquad c = d \\le e\\]</div>')
+    assert errors == [] and out.count("<math") == 3 and out.count('class="book-math-formula"') == 2
     assert 'tabindex="0"' in out  # a formula wider than the screen scrolls in a focusable box
 
 
 def test_environments_are_not_split():
     from book.math import split_display
 
-    assert split_display(r"\begin{pmatrix} a = b \end{pmatrix} = c") == [
-        (r"\begin{pmatrix} a = b \end{pmatrix}", False), ("= c", False)]
+    assert split_display(r"\begin{pmatrix} a = b \end{pmatrix} = c \le d") == [
+        (r"\begin{pmatrix} a = b \end{pmatrix} = c", False), (r"\le d", False)]
 
 
 def test_inline_formulas_may_wrap_after_relations_and_operators():
@@ -68,3 +69,16 @@ def test_inline_pieces_are_boxes_that_cannot_push_the_page():
     # with a line-break opportunity between them; the operators ending a piece stay infix.
     assert out.count('<span class="book-math-inline"><math') == 3 and out.count("<wbr>") == 2
     assert out.count('<mo form="infix">') == 2
+
+
+def test_mathml_core_renders_what_latex_means():
+    """Primes beside their base, operator names as upright function names, a sized
+    delimiter that keeps its size under a script, no negative named space."""
+    def body(latex):
+        return render_math(f'<span class="arithmatex">\\({latex}\\)</span>')[0]
+
+    assert "<mi>&#x003D5;</mi><mo>&#x02032;</mo>" in body("\\phi'(z)")
+    assert "<msub><mrow><mi>&#x003D5;</mi><mo>&#x02032;</mo></mrow><mi>l</mi></msub>" in body("\\phi'_l")
+    assert "<mi>diag</mi><mo>&#x02061;</mo>" in body("\\operatorname{diag}(x)") and "<mo>diag" not in body("\\operatorname{diag}(x)")
+    assert '<msup><mrow><mo minsize=' in body("\\Big(x\\Big)^2")
+    assert "mathspace" not in body("a\\!b")
