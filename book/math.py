@@ -144,10 +144,15 @@ def split_inline(latex: str) -> list[str]:
     return [piece.strip() for piece in pieces if piece.strip()]
 
 
-def inline_mathml(latex: str) -> str:
+def inline_mathml(latex: str, before: str = "", after: str = "") -> str:
     """An inline formula as HTML: one ``<math>`` per piece of :func:`split_inline`, each in a
     box that is never wider than the column (it scrolls by itself if it must), so that no
-    font can make a formula push the page sideways."""
+    font can make a formula push the page sideways.
+
+    ``before`` and ``after`` are the punctuation that touches the formula in the text (an
+    opening bracket, a comma): it goes inside the first and last box, since a line may
+    break on either side of a box, and "(" must not end a line nor "," start one.
+    """
     pieces = split_inline(latex)
     boxes = []
     for index, piece in enumerate(pieces):
@@ -156,8 +161,20 @@ def inline_mathml(latex: str) -> str:
             # The operator ends its formula; spaced as between two operands, not as a suffix.
             head, _, tail = mathml.rpartition("<mo>")
             mathml = f'{head}<mo form="infix">{tail}'
+        if index == 0:
+            mathml = html.escape(before) + mathml
+        if index == len(pieces) - 1:
+            mathml += html.escape(after)
         boxes.append(f'<span class="book-math-inline">{mathml}</span>')
     return f'<span class="book-math">{"<wbr>".join(boxes)}</span>'
+
+
+#: An inline formula with the punctuation that touches it (see :func:`inline_mathml`).
+PUNCTUATED_INLINE = re.compile(
+    r'(?P<before>[(\[‘“（「]?)<span class="arithmatex">\s*\\\((?P<inline>.*?)\\\)\s*</span>'
+    r"(?P<after>[,.;:!?)\]’”，。；：！？）」、]*)",
+    re.DOTALL,
+)
 
 
 def display_mathml(pieces: list[tuple[str, bool]]) -> str:
@@ -172,9 +189,39 @@ def display_mathml(pieces: list[tuple[str, bool]]) -> str:
     return "".join(f'<span class="book-math-formula">{"<wbr>".join(formula)}</span>' for formula in formulas)
 
 
+#: A notebook's Markdown cells, as nbconvert renders them: their math is left as ``$…$`` text.
+RENDERED_MARKDOWN = re.compile(r'(<div class="[^"]*jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.DOTALL)
+DOLLAR_MATH = re.compile(r"\$\$(?P<block>.+?)\$\$|(?<![\\$\w])\$(?P<inline>[^\s$](?:[^$]*?[^\s$\\])?)\$(?![\w$])", re.DOTALL)
+
+
+def render_notebook_math(page_html: str) -> tuple[str, list[str]]:
+    """A notebook page with the ``$…$`` and ``$$…$$`` math of its Markdown cells typeset as the
+    chapters' is (the notebook viewer's own script is not loaded)."""
+
+    def cell(match: re.Match) -> str:
+        def mark(found: re.Match) -> str:
+            if found.group("block") is not None:
+                return f'<div class="arithmatex">\\[{found.group("block")}\\]</div>'
+            return f'<span class="arithmatex">\\({found.group("inline")}\\)</span>'
+
+        return match.group(1) + DOLLAR_MATH.sub(mark, match.group(2)) + match.group(3)
+
+    return render_math(RENDERED_MARKDOWN.sub(cell, page_html))
+
+
 def render_math(page_html: str) -> tuple[str, list[str]]:
     """Return the page with every formula typeset, and the formulas that failed."""
     errors: list[str] = []
+
+    def replace_inline(match: re.Match) -> str:
+        try:
+            return inline_mathml(html.unescape(match.group("inline")).strip(),
+                                 match.group("before"), match.group("after"))
+        except MathError as exc:
+            errors.append(str(exc))
+            return match.group(0)
+
+    page_html = PUNCTUATED_INLINE.sub(replace_inline, page_html)
 
     def replace(match: re.Match) -> str:
         display = match.group("block") is not None

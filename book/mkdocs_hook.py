@@ -317,16 +317,22 @@ def on_page_content(html: str, page, config, files) -> str:
         html = CHAPTER_LINK.sub(lambda m: f'href="{up}{m.group(1)}/{m.group(2) or ""}"', html)
         html = _notebook_styles(html, up)
         html = _notebook_figures(html, up, page, config)
+        html, errors = math.render_notebook_math(html)
+        if errors:
+            message = f"notebook '{page.file.src_uri}': " + "; ".join(errors)
+            if not state["serving"]:
+                raise PluginError(message)
+            log.error(message)
         link = (
             f'<p class="book-notebook-download"><a href="{name}" download>Download this notebook (.ipynb)</a> '
             "— run it from inside a clone of the repository.</p>\n"
         )
-        # Under the notebook's title, as a chapter's "Run it yourself" box is.
+        # Right under the notebook's title (inside its Markdown cell), as a chapter's "Run it
+        # yourself" box is.
         title_end = html.find("</h1>")
         if title_end < 0:
             return link + html
-        cell_end = html.find("</div>", title_end)  # the title's Markdown cell
-        cut = cell_end + len("</div>") if cell_end >= 0 else title_end + len("</h1>")
+        cut = title_end + len("</h1>")
         return html[:cut] + link + html[cut:]
     html = fold_long_code(html)
     # Code stays out of the search index (its text would crowd the prose out of the results).

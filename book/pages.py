@@ -225,7 +225,8 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     )
 
 
-INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+#: ``$…$`` in a claim's statement, with the punctuation that touches it (kept with the formula).
+INLINE_MATH = re.compile(r"(?P<before>[(\[‘“（「]?)(?<!\\)\$(?P<latex>.+?)(?<!\\)\$(?P<after>[,.;:!?)\]’”，。；：！？）」、]*)")
 
 
 def statement_html(text: str) -> str:
@@ -236,7 +237,7 @@ def statement_html(text: str) -> str:
     for match in INLINE_MATH.finditer(text):
         parts.append(html.escape(text[last:match.start()]))
         try:
-            parts.append(inline_mathml(match.group(1).strip()))
+            parts.append(inline_mathml(match.group("latex").strip(), match.group("before"), match.group("after")))
         except MathError as exc:
             raise PageError(f"claim statement {text!r}: {exc}", kind="claims") from None
         last = match.end()

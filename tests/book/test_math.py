@@ -82,3 +82,23 @@ def test_mathml_core_renders_what_latex_means():
     assert "<mi>diag</mi><mo>&#x02061;</mo>" in body("\\operatorname{diag}(x)") and "<mo>diag" not in body("\\operatorname{diag}(x)")
     assert '<msup><mrow><mo minsize=' in body("\\Big(x\\Big)^2")
     assert "mathspace" not in body("a\\!b")
+
+
+def test_punctuation_touching_a_formula_stays_with_it():
+    # A line may break on either side of a formula's box: "(" must not end a line, nor ","
+    # start one, so they go inside the first and last box.
+    out, errors = render_math('<p>at (<span class="arithmatex">\\(a = 1\\)</span>), then</p>')
+    assert errors == []
+    assert '<span class="book-math-inline">(<math' in out and "</math>),</span></span> then" in out
+
+
+def test_notebook_markdown_math_is_typeset():
+    from book.math import render_notebook_math
+
+    cell = ('<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput"><p>at $\\sigma = 0.9$, '
+            'it costs $5 and $6.</p>\n<p>$$a = b$$</p></div>')
+    code = '<div class="highlight-ipynb"><pre>"$b_f$"</pre></div>'
+    out, errors = render_notebook_math(cell + code)
+    assert errors == [] and "$\\sigma" not in out and "$$" not in out
+    assert out.count("<math") == 3 and "costs $5 and $6." in out  # prices are not math
+    assert out.endswith(code)  # code cells are left as they are
