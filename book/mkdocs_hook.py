@@ -334,7 +334,7 @@ def on_page_content(html: str, page, config, files) -> str:
             return link + html
         cut = title_end + len("</h1>")
         return html[:cut] + link + html[cut:]
-    html = fold_long_code(html)
+    html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
     rendered, errors = math.render_math(html)
@@ -377,8 +377,14 @@ def lighten_code(block: str) -> str:
         block = merged
 
 
-def fold_long_code(html: str) -> str:
-    """Wrap each long code block in a fold (book.js adds the button that opens it)."""
+#: The fold's button, by language ({lines}: the block's length). book.js relabels it as it toggles.
+FOLD_BUTTON = {"en": "Show all {lines} lines", "zh": "显示全部 {lines} 行"}
+
+
+def fold_long_code(html: str, language: str = "en") -> str:
+    """Wrap each long code block in a fold with the button that opens it. The page is drawn
+    folded from its first paint when script runs (book.css, ``html.book-js``), so that
+    folding moves nothing; book.js makes the button work. Without script, all shows."""
 
     def fold(match: re.Match) -> str:
         block = lighten_code(match.group(0))
@@ -393,8 +399,11 @@ def fold_long_code(html: str) -> str:
             shown = last - first + 1
         else:
             window, shown = "", FOLD_SHOWN
-        return (f'<div class="book-code-fold" data-lines="{lines}"{window} style="--book-fold-lines: {shown}">'
-                f"{block}</div>")
+        classes = "book-code-fold book-code-window" if marked and first > 1 else "book-code-fold"
+        button = (f'<button type="button" class="book-code-fold-toggle md-button" aria-expanded="false">'
+                  f'{FOLD_BUTTON[language].format(lines=lines)}</button>')
+        return (f'<div class="{classes}" data-lines="{lines}"{window} style="--book-fold-lines: {shown}">'
+                f"{block}{button}</div>")
 
     return HIGHLIGHT_BLOCK.sub(fold, html)
 

@@ -34,47 +34,36 @@ document$.subscribe(function () {
   });
 });
 
-// Long code blocks open folded (book/mkdocs_hook.py fold_long_code): the first lines show,
-// a button below opens the whole block and folds it again.
+// Long code blocks open folded (book/mkdocs_hook.py fold_long_code, drawn folded by book.css
+// from the first paint): the button below opens the whole block and folds it again. A block
+// whose page highlights the lines it discusses shows those lines when folded.
 document$.subscribe(function () {
   document.querySelectorAll(".book-code-fold:not([data-ready])").forEach(function (fold) {
     fold.dataset.ready = "1";
-    fold.classList.add("book-code-folded");
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "book-code-fold-toggle md-button";
-    var label = function () {
-      var folded = fold.classList.contains("book-code-folded");
-      var zh = bookEdition() === "zh";
-      button.textContent = folded
-        ? (zh ? "显示全部 " + fold.dataset.lines + " 行" : "Show all " + fold.dataset.lines + " lines")
-        : (zh ? "折叠代码" : "Fold the code");
-      button.setAttribute("aria-expanded", folded ? "false" : "true");
-    };
-    // A block whose page highlights the lines it discusses shows those lines when folded.
+    var button = fold.querySelector(".book-code-fold-toggle");
     var code = fold.querySelector("pre > code");
+    if (!button || !code) return;
     var first = parseInt(fold.dataset.first || "1", 10);
-    var place = function () {
-      if (!code || !fold.dataset.first) return;
-      var folded = fold.classList.contains("book-code-folded");
-      var style = getComputedStyle(code);
-      var pad = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
-      var expanded = code.style.maxHeight;
-      code.style.maxHeight = "none";
-      var line = (code.scrollHeight - pad) / parseInt(fold.dataset.lines, 10);
-      code.style.maxHeight = expanded;
-      var shown = parseInt(fold.dataset.last, 10) - first + 1;
-      code.style.maxHeight = folded ? Math.ceil(shown * line + pad) + "px" : "";
-      code.scrollTop = folded ? Math.round((first - 1) * line) : 0;
+    var label = function () {
+      var open = fold.classList.contains("book-code-open");
+      var zh = bookEdition() === "zh";
+      button.textContent = open
+        ? (zh ? "折叠代码" : "Fold the code")
+        : (zh ? "显示全部 " + fold.dataset.lines + " 行" : "Show all " + fold.dataset.lines + " lines");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
     };
-    if (fold.dataset.first && first > 1) fold.classList.add("book-code-window");
+    // Scrolled inside its own box to the lines shown (a scroll moves no other content).
+    var place = function () {
+      var open = fold.classList.contains("book-code-open");
+      if (open || first <= 1) { code.scrollTop = 0; return; }
+      var style = getComputedStyle(code);
+      code.scrollTop = Math.round((first - 1) * parseFloat(style.lineHeight));
+    };
     button.addEventListener("click", function () {
-      fold.classList.toggle("book-code-folded");
+      fold.classList.toggle("book-code-open");
       label();
       place();
     });
-    label();
-    fold.appendChild(button);
     place();
   });
 });

@@ -125,6 +125,31 @@ def test_phone_views_of_every_chapter(phone_visits):
     assert len(phone_visits) >= 12 and not problems, problems
 
 
+#: Counts the page's layout shifts (as Chrome's Cumulative Layout Shift does, without the
+#: session windows: every shift from the start is summed, a stricter figure).
+LAYOUT_SHIFT = """window.bookShift = 0;
+new PerformanceObserver(list => { for (const entry of list.getEntries())
+  if (!entry.hadRecentInput) window.bookShift += entry.value; }).observe({type: 'layout-shift', buffered: true});"""
+
+
+def test_opening_a_section_link_does_not_shift_the_layout(browser, server, built_site):
+    """A search result or a table-of-contents link lands mid-page: what loads or folds above
+    the section (figures, formulas, folded code, folded boxes) must not push it away."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page, shifts = context.new_page(), {}
+    page.add_init_script(LAYOUT_SHIFT)
+    for path in [*chapter_pages(built_site), "zh/lstm/"]:
+        html = (built_site / path / "index.html").read_text(encoding="utf-8")
+        sections = re.findall(r'<h2 id="([^"]+)"', html)
+        target = f"{path}#{sections[len(sections) // 2]}"
+        page.goto(f"{server}/{target}", wait_until="networkidle")
+        page.evaluate("document.fonts.ready")
+        page.wait_for_timeout(300)
+        shifts[target] = page.evaluate("window.bookShift")
+    context.close()
+    assert len(shifts) >= 13 and max(shifts.values()) <= 0.1, {k: round(v, 3) for k, v in shifts.items() if v > 0.1}
+
+
 def test_lightbox_opens_on_screen_on_a_phone(browser, server):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(f"{server}/deep_networks/", wait_until="networkidle")
