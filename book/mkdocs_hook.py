@@ -236,25 +236,27 @@ def _chapter(page) -> str:
     return name
 
 
-def _run_it_yourself(page, language: str) -> str:
+def _run_it_yourself(page, config, language: str) -> str:
     chapter = _chapter(page)
     if chapter not in state["notebooks"]:
         return ""
     up = "../" * page.url.count("/")
     download = f"{up}{NOTEBOOK_DIR}/{chapter}/{chapter}.ipynb"
+    repo = config.repo_url
     if language == "zh":
         # The notebook is code: the Chinese page links to the one English copy.
         return (
             '???+ example book-phone-folded "自己动手运行"\n'
             "    本页的每一幅图和每一个数字，都是构建网站时由这里展示的代码生成的。"
             f'<a href="{up}{NOTEBOOK_DIR}/{chapter}/">本章的笔记本</a>包含同样的代码及其输出（代码注释为英文）；'
-            f'<a href="{download}" download>下载它（.ipynb）</a>，在仓库的克隆中运行。\n'
+            f'<a href="{download}" download>下载它（.ipynb）</a>，在<a href="{repo}">仓库</a>的克隆中运行。\n'
         )
     return (
         '???+ example book-phone-folded "Run it yourself"\n'
         "    Every figure and number on this page was produced by the code shown here when the site was built. "
         f"The [chapter's notebook]({NOTEBOOK_DIR}/{chapter}.ipynb) holds the same code with its outputs; "
-        f'<a href="{download}" download>download it (.ipynb)</a> and run it inside a clone of the repository.\n'
+        f'<a href="{download}" download>download it (.ipynb)</a> and run it inside a clone of '
+        f'<a href="{repo}">the repository</a>.\n'
     )
 
 
@@ -299,7 +301,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         for snippet_id in rendered.used
         if snippet_id in state["placeholders"]
     ]
-    run_it = _run_it_yourself(page, language) if rendered.used else ""
+    run_it = _run_it_yourself(page, config, language) if rendered.used else ""
     if notices or run_it:
         text = _after_title(text, "\n".join(notices + [run_it]))
     return text
@@ -325,7 +327,7 @@ def on_page_content(html: str, page, config, files) -> str:
             log.error(message)
         link = (
             f'<p class="book-notebook-download"><a href="{name}" download>Download this notebook (.ipynb)</a> '
-            "— run it from inside a clone of the repository.</p>\n"
+            f'— run it from inside a clone of <a href="{config.repo_url}">the repository</a>.</p>\n'
         )
         # Right under the notebook's title (inside its Markdown cell), as a chapter's "Run it
         # yourself" box is.
