@@ -45,6 +45,19 @@ TYPESETTING = [
 ]
 
 
+OUTER_ROW = re.compile(r"(<math[^>]*>)<mrow>(.*)</mrow></math>", re.DOTALL)
+
+
+def _balanced_row(inner: str) -> bool:
+    """Whether ``<mrow>inner</mrow>`` is one row around everything (not two rows side by side)."""
+    depth = 0
+    for tag in re.finditer(r"<(/?)mrow>", inner):
+        depth += -1 if tag.group(1) else 1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 class MathError(ValueError):
     pass
 
@@ -63,8 +76,12 @@ def to_mathml(latex: str, display: bool) -> str:
     if leftover:
         raise MathError(f"cannot typeset ${latex}$: unsupported LaTeX near {html.unescape(leftover.group(0))!r}")
     # An HTML page's parser puts <math> in the MathML namespace itself; the attribute is for
-    # XML documents (and costs some 45 bytes a formula).
-    mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
+    # XML documents (and costs some 45 bytes a formula). Inline is the default display, and
+    # <math> holds its children as a row: latex2mathml's outer <mrow> is bytes only.
+    mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1).replace(' display="inline"', "", 1)
+    outer_row = OUTER_ROW.fullmatch(mathml)
+    if outer_row and _balanced_row(outer_row.group(2)):
+        mathml = f"{outer_row.group(1)}{outer_row.group(2)}</math>"
     # Keep the source for screen readers' alternatives and for copy-paste.
     return mathml.replace("<math", f'<math alttext="{html.escape(latex, quote=True)}"', 1)
 
@@ -153,7 +170,9 @@ def inline_mathml(latex: str, before: str = "", after: str = "") -> str:
     opening bracket, a comma): it goes inside the first and last box, since a line may
     break on either side of a box, and "(" must not end a line nor "," start one.
     """
-    pieces = split_inline(latex)
+    # A short formula is never broken (a reader's eye takes "κ = 1" whole): no phone line is
+    # too narrow for it.
+    pieces = split_inline(latex) if len(latex) > SHORT_FORMULA else [latex]
     boxes = []
     for index, piece in enumerate(pieces):
         mathml = to_mathml(piece, False)
@@ -165,8 +184,15 @@ def inline_mathml(latex: str, before: str = "", after: str = "") -> str:
             mathml = html.escape(before) + mathml
         if index == len(pieces) - 1:
             mathml += html.escape(after)
-        boxes.append(f'<span class="book-math-inline">{mathml}</span>')
-    return f'<span class="book-math">{"<wbr>".join(boxes)}</span>'
+        boxes.append(mathml)
+    if len(boxes) == 1:
+        return f'<span class="book-math book-math-inline">{boxes[0]}</span>'
+    inner = "<wbr>".join(f'<span class="book-math-inline">{box}</span>' for box in boxes)
+    return f'<span class="book-math">{inner}</span>'
+
+
+#: Source length (LaTeX characters) up to which an inline formula is kept whole.
+SHORT_FORMULA = 24
 
 
 #: An inline formula with the punctuation that touches it (see :func:`inline_mathml`).

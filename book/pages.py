@@ -196,32 +196,50 @@ def _relative(target: str, page_src_uri: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(page_src_uri) or ".")
 
 
-def _escape_alt(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
-
-
 def render_figure(view: SnippetView, name: str, caption: str, page: str, source_url: Callable[[str], str | None],
                   text: SnippetText | None = None, language: str = "en"):
     figures = view.result["figures"]
     if name not in figures:
         raise PageError(f"figure '{view.id}:{name}' does not exist (snippet draws: {', '.join(sorted(figures))})")
     figure = figures[name]
-    alt = _escape_alt(text.figure_alt(name) if text else figure["alt"])
-    light, dark = _relative(figure["light"], page), _relative(figure["dark"], page)
+    alt = (text.figure_alt(name) if text else figure["alt"]).replace("\n", " ")
     data = _relative(f"results/{view.id}.json", page)
     links = [f"[{LABELS[language]['data']}]({data})"]
     url = source_url(view.source)
     if url:
         links.append(f"[{LABELS[language]['source']}]({url})")
     caption_html = f"{caption} " if caption else ""
-    size = view.figure_size(figure["light"])
-    attributes = "loading=lazy" + (f" width={size[0]} height={size[1]}" if size else "")
+    pictures = "".join(_picture(view, figure, scheme, alt, page) for scheme in ("light", "dark"))
     return (
         f'\n<figure class="book-figure" markdown>\n'
-        f"![{alt}]({light}#only-light){{ {attributes} }}\n"
-        f"![{alt}]({dark}#only-dark){{ {attributes} }}\n"
+        f"{pictures}\n"
         f'<figcaption markdown="span">{caption_html}<span class="book-figure-links">{" · ".join(links)}</span></figcaption>\n'
         f"</figure>\n"
+    )
+
+
+#: Screens this narrow get a figure's phone layout (Material's phone breakpoint).
+PHONE_MEDIA = "(max-width: 44.9375em)"
+
+
+def _sized(size: tuple[int, int] | None) -> str:
+    # The figure's size reserves its room before it loads (no layout shift).
+    return f' width="{size[0]}" height="{size[1]}"' if size else ""
+
+
+def _picture(view: SnippetView, figure: dict, scheme: str, alt: str, page: str) -> str:
+    """One scheme's figure: the desktop drawing, and on a phone its phone layout (panels
+    stacked, text as large as on the desktop), in a link that opens the zoom view."""
+    desktop = f"{_relative(figure[scheme], page)}#only-{scheme}"
+    phone = figure.get(f"phone_{scheme}")
+    source = (f'<source media="{PHONE_MEDIA}" srcset="{_relative(phone, page)}"{_sized(view.figure_size(phone))}>'
+              if phone else "")
+    return (
+        f'<a class="glightbox" data-type="image" data-width="auto" data-height="auto" href="{desktop}" '
+        f'data-desc-position="bottom" data-gallery="{scheme}"><picture>{source}'
+        # off-glb: the link is ours (mkdocs-glightbox would wrap the image in a second one).
+        f'<img class="off-glb" alt="{html.escape(alt, quote=True)}" src="{desktop}" loading="lazy"'
+        f'{_sized(view.figure_size(figure[scheme]))}></picture></a>'
     )
 
 

@@ -89,7 +89,7 @@ def phone_visits(browser, server, built_site) -> dict[str, dict]:
     test artifact, and what the two tests below check."""
     folder = ARTIFACTS / "phone"
     folder.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, has_touch=True)
     page, visits = context.new_page(), {}
     for path in chapter_pages(built_site):
         page.goto(f"{server}/{path}", wait_until="load")
