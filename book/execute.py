@@ -9,7 +9,9 @@ on failure writes ``OUT_DIR/error.json`` ({"kind", "message"}) and exits 1.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import itertools
 import io
 import json
 import math
@@ -112,10 +114,15 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
         style = None
     theme_rc = getattr(style, "theme_rc", lambda theme: {})  # a project without a house style
     recolour = getattr(style, "recolour_svg", None)
+    # The house style may lay figures out for a phone too: each figure is then drawn a second
+    # time that way, and published beside the desktop one (pages serve it to narrow screens).
+    layouts = {"": contextlib.nullcontext}
+    if hasattr(style, "phone_layout"):
+        layouts["phone"] = style.phone_layout
 
     figures: dict[str, dict] = {}
-    for theme in THEMES if recolour is None else THEMES[:1]:
-        with plt.rc_context({**theme_rc(theme), "svg.hashsalt": "vanishing-gradients"}):
+    for (layout, laid_out), theme in itertools.product(layouts.items(), THEMES if recolour is None else THEMES[:1]):
+        with plt.rc_context({**theme_rc(theme), "svg.hashsalt": "vanishing-gradients"}), laid_out():
             drawn = module.plot(results)
             if not isinstance(drawn, dict) or not drawn:
                 raise SnippetError(
@@ -139,10 +146,12 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
                 svg = buffer.getvalue().decode("utf-8")
                 variants = {theme: svg} if recolour is None else {t: recolour(svg, t) for t in THEMES}
                 for variant, text in variants.items():
-                    suffix = "" if variant == "light" else f".{variant}"
+                    suffix = ("" if variant == "light" else f".{variant}")
+                    suffix = f".{layout}{suffix}" if layout else suffix
                     filename = f"{snippet_id}-{name}{suffix}.svg"
                     (out_dir / filename).write_text(text, encoding="utf-8")
-                    figures.setdefault(name, {"alt": str(alt).strip()})[variant] = f"figures/{filename}"
+                    key = f"{layout}_{variant}" if layout else variant  # light, dark, phone_light, phone_dark
+                    figures.setdefault(name, {"alt": str(alt).strip()})[key] = f"figures/{filename}"
     return figures
 
 

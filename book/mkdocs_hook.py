@@ -236,25 +236,27 @@ def _chapter(page) -> str:
     return name
 
 
-def _run_it_yourself(page, language: str) -> str:
+def _run_it_yourself(page, config, language: str) -> str:
     chapter = _chapter(page)
     if chapter not in state["notebooks"]:
         return ""
     up = "../" * page.url.count("/")
     download = f"{up}{NOTEBOOK_DIR}/{chapter}/{chapter}.ipynb"
+    repo = config.repo_url
     if language == "zh":
         # The notebook is code: the Chinese page links to the one English copy.
         return (
-            '!!! example "自己动手运行"\n'
+            '???+ example book-phone-folded "自己动手运行"\n'
             "    本页的每一幅图和每一个数字，都是构建网站时由这里展示的代码生成的。"
             f'<a href="{up}{NOTEBOOK_DIR}/{chapter}/">本章的笔记本</a>包含同样的代码及其输出（代码注释为英文）；'
-            f'<a href="{download}" download>下载它（.ipynb）</a>，在仓库的克隆中运行。\n'
+            f'<a href="{download}" download>下载它（.ipynb）</a>，在<a href="{repo}">仓库</a>的克隆中运行。\n'
         )
     return (
-        '!!! example "Run it yourself"\n'
+        '???+ example book-phone-folded "Run it yourself"\n'
         "    Every figure and number on this page was produced by the code shown here when the site was built. "
         f"The [chapter's notebook]({NOTEBOOK_DIR}/{chapter}.ipynb) holds the same code with its outputs; "
-        f'<a href="{download}" download>download it (.ipynb)</a> and run it inside a clone of the repository.\n'
+        f'<a href="{download}" download>download it (.ipynb)</a> and run it inside a clone of '
+        f'<a href="{repo}">the repository</a>.\n'
     )
 
 
@@ -299,7 +301,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         for snippet_id in rendered.used
         if snippet_id in state["placeholders"]
     ]
-    run_it = _run_it_yourself(page, language) if rendered.used else ""
+    run_it = _run_it_yourself(page, config, language) if rendered.used else ""
     if notices or run_it:
         text = _after_title(text, "\n".join(notices + [run_it]))
     return text
@@ -317,12 +319,24 @@ def on_page_content(html: str, page, config, files) -> str:
         html = CHAPTER_LINK.sub(lambda m: f'href="{up}{m.group(1)}/{m.group(2) or ""}"', html)
         html = _notebook_styles(html, up)
         html = _notebook_figures(html, up, page, config)
+        html, errors = math.render_notebook_math(html)
+        if errors:
+            message = f"notebook '{page.file.src_uri}': " + "; ".join(errors)
+            if not state["serving"]:
+                raise PluginError(message)
+            log.error(message)
         link = (
             f'<p class="book-notebook-download"><a href="{name}" download>Download this notebook (.ipynb)</a> '
-            "— run it from inside a clone of the repository.</p>\n"
+            f'— run it from inside a clone of <a href="{config.repo_url}">the repository</a>.</p>\n'
         )
-        return link + html
-    html = fold_long_code(html)
+        # Right under the notebook's title (inside its Markdown cell), as a chapter's "Run it
+        # yourself" box is.
+        title_end = html.find("</h1>")
+        if title_end < 0:
+            return link + html
+        cut = title_end + len("</h1>")
+        return html[:cut] + link + html[cut:]
+    html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
     rendered, errors = math.render_math(html)
@@ -365,8 +379,14 @@ def lighten_code(block: str) -> str:
         block = merged
 
 
-def fold_long_code(html: str) -> str:
-    """Wrap each long code block in a fold (book.js adds the button that opens it)."""
+#: The fold's button, by language ({lines}: the block's length). book.js relabels it as it toggles.
+FOLD_BUTTON = {"en": "Show all {lines} lines", "zh": "显示全部 {lines} 行"}
+
+
+def fold_long_code(html: str, language: str = "en") -> str:
+    """Wrap each long code block in a fold with the button that opens it. The page is drawn
+    folded from its first paint when script runs (book.css, ``html.book-js``), so that
+    folding moves nothing; book.js makes the button work. Without script, all shows."""
 
     def fold(match: re.Match) -> str:
         block = lighten_code(match.group(0))
@@ -381,8 +401,11 @@ def fold_long_code(html: str) -> str:
             shown = last - first + 1
         else:
             window, shown = "", FOLD_SHOWN
-        return (f'<div class="book-code-fold" data-lines="{lines}"{window} style="--book-fold-lines: {shown}">'
-                f"{block}</div>")
+        classes = "book-code-fold book-code-window" if marked and first > 1 else "book-code-fold"
+        button = (f'<button type="button" class="book-code-fold-toggle md-button" aria-expanded="false">'
+                  f'{FOLD_BUTTON[language].format(lines=lines)}</button>')
+        return (f'<div class="{classes}" data-lines="{lines}"{window} style="--book-fold-lines: {shown}">'
+                f"{block}{button}</div>")
 
     return HIGHLIGHT_BLOCK.sub(fold, html)
 
@@ -418,7 +441,7 @@ def _figure_index() -> dict[str, tuple[str, str, str]]:
                 source = outcome.files.get(figure.get("light", ""))
                 if source is not None and Path(source).is_file():
                     digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
-                    index[digest] = (figure["light"], figure["dark"], figure["alt"])
+                    index[digest] = (figure["light"], figure["dark"], figure["alt"], pages.svg_size(Path(source)))
         state["figure_index"] = index
     return state["figure_index"]
 
@@ -430,30 +453,32 @@ def _notebook_figures(html: str, up: str, page, config) -> str:
     index = _figure_index()
     written: dict[str, str] = {}
 
-    def locate(kind: str, payload: str) -> tuple[str, str | None, str | None]:
-        """(url of the light image, url of the dark one or None, alt text or None)."""
+    def locate(kind: str, payload: str) -> tuple[str, str | None, str | None, tuple[int, int] | None]:
+        """(url of the light image, url of the dark one or None, alt text or None, size or None)."""
         data = base64.b64decode(payload)
         digest = hashlib.sha256(data).hexdigest()
         known = index.get(digest)
         if known:
-            light, dark, alt = known
-            return f"{up}{light}", f"{up}{dark}", alt
+            light, dark, alt, size = known
+            return f"{up}{light}", f"{up}{dark}", alt, size
         if digest not in written:
             name = f"output-{len(written) + 1}.{'svg' if kind == 'svg+xml' else 'png'}"
             target = Path(config.site_dir) / Path(page.file.dest_uri).parent / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             written[digest] = name
-        return written[digest], None, None
+        return written[digest], None, None, None
 
     def image(match: re.Match) -> str:
-        light, dark, alt = locate(match.group(1), match.group(2))
+        light, dark, alt, size = locate(match.group(1), match.group(2))
         if dark is None:
             return (f'<img class="book-notebook-output" alt="Output of the cell above (a figure)." '
                     f'src="{light}" loading="lazy">')
         alt = html_lib.escape(alt, quote=True)
-        return (f'<img class="book-notebook-figure" alt="{alt}" src="{light}#only-light" loading="lazy">'
-                f'<img class="book-notebook-figure" alt="{alt}" src="{dark}#only-dark" loading="lazy">')
+        # The figure's size reserves its room before it loads (no layout shift).
+        sized = f' width="{size[0]}" height="{size[1]}"' if size else ""
+        return (f'<img class="book-notebook-figure" alt="{alt}" src="{light}#only-light"{sized} loading="lazy">'
+                f'<img class="book-notebook-figure" alt="{alt}" src="{dark}#only-dark"{sized} loading="lazy">')
 
     def link(match: re.Match) -> str:
         return f'href="{locate(match.group(1), match.group(2))[0]}"'

@@ -32,6 +32,7 @@ import math
 import posixpath
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from book.claims import BUILD_SEED, CLAIM_SEEDS, format_measured
@@ -66,6 +67,8 @@ class SnippetView:
     result: dict | None
     error: str = ""
     code: str | None = None  # the snippet's source text, for ``setup.`` values (read when first needed)
+    #: Where each published file of the result is (site path -> file), to read figures' sizes.
+    files: dict[str, Path] = field(default_factory=dict)
 
     def setup(self) -> dict:
         """The configuration the snippet ran with (see :func:`snippet_setup`)."""
@@ -78,7 +81,28 @@ class SnippetView:
         """The view of a runner outcome (its snippet's id, file, result or error, and source text)."""
         snippet = outcome.snippet
         return cls(snippet.id, snippet.source_relpath(root), outcome.result, outcome.error,
-                   snippet.path.read_text(encoding="utf-8"))
+                   snippet.path.read_text(encoding="utf-8"), outcome.files)
+
+    def figure_size(self, site_path: str) -> tuple[int, int] | None:
+        source = self.files.get(site_path)
+        return svg_size(source) if source is not None else None
+
+
+def svg_size(path: Path) -> tuple[int, int] | None:
+    """A figure's size in CSS px, from its SVG (matplotlib writes it in pt), so that a page
+    reserves the figure's room before it loads (no layout shift); None if it cannot tell."""
+    try:
+        with open(path, encoding="utf-8") as svg:
+            head = svg.read(2048)
+    except OSError:
+        return None
+    size = SVG_SIZE.search(head)
+    if not size:
+        return None
+    return round(float(size.group(1)) * 4 / 3), round(float(size.group(2)) * 4 / 3)
+
+
+SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')
 
 
 @dataclass
@@ -323,45 +347,66 @@ def _relative(target: str, page_src_uri: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(page_src_uri) or ".")
 
 
-def _escape_alt(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
-
-
 def render_figure(view: SnippetView, name: str, caption: str, page: str, source_url: Callable[[str], str | None],
                   text: SnippetText | None = None, language: str = "en"):
     figures = view.result["figures"]
     if name not in figures:
         raise PageError(f"figure '{view.id}:{name}' does not exist (snippet draws: {', '.join(sorted(figures))})")
     figure = figures[name]
-    alt = _escape_alt(text.figure_alt(name) if text else figure["alt"])
-    light, dark = _relative(figure["light"], page), _relative(figure["dark"], page)
+    alt = (text.figure_alt(name) if text else figure["alt"]).replace("\n", " ")
     data = _relative(f"results/{view.id}.json", page)
     links = [f"[{LABELS[language]['data']}]({data})"]
     url = source_url(view.source)
     if url:
         links.append(f"[{LABELS[language]['source']}]({url})")
     caption_html = f"{caption} " if caption else ""
+    pictures = "".join(_picture(view, figure, scheme, alt, page) for scheme in ("light", "dark"))
     return (
         f'\n<figure class="book-figure" markdown>\n'
-        f"![{alt}]({light}#only-light){{ loading=lazy }}\n"
-        f"![{alt}]({dark}#only-dark){{ loading=lazy }}\n"
+        f"{pictures}\n"
         f'<figcaption markdown="span">{caption_html}<span class="book-figure-links">{" · ".join(links)}</span></figcaption>\n'
         f"</figure>\n"
     )
 
 
-INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+#: Screens this narrow get a figure's phone layout (Material's phone breakpoint).
+PHONE_MEDIA = "(max-width: 44.9375em)"
+
+
+def _sized(size: tuple[int, int] | None) -> str:
+    # The figure's size reserves its room before it loads (no layout shift).
+    return f' width="{size[0]}" height="{size[1]}"' if size else ""
+
+
+def _picture(view: SnippetView, figure: dict, scheme: str, alt: str, page: str) -> str:
+    """One scheme's figure: the desktop drawing, and on a phone its phone layout (panels
+    stacked, text as large as on the desktop), in a link that opens the zoom view."""
+    desktop = f"{_relative(figure[scheme], page)}#only-{scheme}"
+    phone = figure.get(f"phone_{scheme}")
+    source = (f'<source media="{PHONE_MEDIA}" srcset="{_relative(phone, page)}"{_sized(view.figure_size(phone))}>'
+              if phone else "")
+    return (
+        f'<a class="glightbox" data-type="image" data-width="auto" data-height="auto" href="{desktop}" '
+        f'data-desc-position="bottom" data-gallery="{scheme}"><picture>{source}'
+        # off-glb: the link is ours (mkdocs-glightbox would wrap the image in a second one).
+        f'<img class="off-glb" alt="{html.escape(alt, quote=True)}" src="{desktop}" loading="lazy"'
+        f'{_sized(view.figure_size(figure[scheme]))}></picture></a>'
+    )
+
+
+#: ``$…$`` in a claim's statement, with the punctuation that touches it (kept with the formula).
+INLINE_MATH = re.compile(r"(?P<before>[(\[‘“（「]?)(?<!\\)\$(?P<latex>.+?)(?<!\\)\$(?P<after>[,.;:!?)\]’”，。；：！？）」、]*)")
 
 
 def statement_html(text: str) -> str:
     """A claim's statement as HTML: its ``$…$`` typeset as MathML (as the page's own math)."""
-    from book.math import MathError, to_mathml
+    from book.math import MathError, inline_mathml
 
     parts, last = [], 0
     for match in INLINE_MATH.finditer(text):
         parts.append(html.escape(text[last:match.start()]))
         try:
-            parts.append(f'<span class="book-math">{to_mathml(match.group(1).strip(), False)}</span>')
+            parts.append(inline_mathml(match.group("latex").strip(), match.group("before"), match.group("after")))
         except MathError as exc:
             raise PageError(f"claim statement {text!r}: {exc}", kind="claims") from None
         last = match.end()
@@ -439,11 +484,12 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
             f'<ul class="book-claims-list">{"".join(cards)}</ul></li>'
         )
     return (
-        '\n<div class="admonition book-claims">\n'
-        f'<p class="admonition-title">{words["title"]}</p>\n'
+        # Open, and foldable (on a phone it opens folded: docs/javascripts/book.js).
+        '\n<details class="book-claims book-phone-folded" open>\n'
+        f'<summary>{words["title"]}</summary>\n'
         f'<p class="book-claims-intro">{words["intro"].format(seeds=seeds, seed=BUILD_SEED)}</p>\n'
         f'<ul class="book-claims-groups">{"".join(groups)}</ul>\n'
-        f'<p class="book-claims-tests">{words["tests"].format(tests=", ".join(tests))}</p>\n</div>\n'
+        f'<p class="book-claims-tests">{words["tests"].format(tests=", ".join(tests))}</p>\n</details>\n'
     )
 
 

@@ -5,6 +5,8 @@ Written once here so that each snippet reads top to bottom as its experiment onl
 
 from __future__ import annotations
 
+import contextlib
+
 import math
 
 import numpy as np
@@ -182,6 +184,26 @@ MIN_FONT_PT = 10.0
 MIN_MATH_FONT_PT = 11.6
 
 
+#: A phone shows a figure about 358 CSS px wide: drawn this many inches wide, its smallest
+#: text (MIN_FONT_PT) is still above 11 CSS px there. Its panels are stacked, not side by side.
+PHONE_WIDTH = 4.2
+#: The height of one panel in the phone layout, at most.
+PHONE_PANEL_HEIGHT = 3.0
+_layout = {"phone": False}
+
+
+@contextlib.contextmanager
+def phone_layout():
+    """Inside it, ``new_figure`` lays figures out for a phone's width: one column of panels
+    (a grid's rows become columns), ``PHONE_WIDTH`` wide. ``plot()`` code indexes its axes as
+    it always does. The build draws every figure once more this way (book/execute.py)."""
+    _layout["phone"] = True
+    try:
+        yield
+    finally:
+        _layout["phone"] = False
+
+
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float = 3.2):
     """A figure of the site's size with ``ncols × nrows`` axes (an array when more than one)."""
     import matplotlib.pyplot as plt
@@ -197,6 +219,14 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float
                     text.set_fontsize(floor)
             super().draw(renderer)
 
+    if _layout["phone"]:
+        # Transposed: the grid's columns become rows. axes.T keeps plot()'s axes[row, col].
+        panel_height = min(height / nrows, PHONE_PANEL_HEIGHT)
+        fig, axes = plt.subplots(
+            ncols, nrows, figsize=(PHONE_WIDTH, panel_height * ncols), layout="constrained",
+            FigureClass=LegibleFigure,
+        )
+        return fig, (axes.T if nrows > 1 and ncols > 1 else axes)
     fig, axes = plt.subplots(
         nrows, ncols, figsize=(width, height), layout="constrained",
         FigureClass=LegibleFigure,

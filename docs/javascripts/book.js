@@ -11,47 +11,59 @@ document$.subscribe(function () {
   });
 });
 
-// Long code blocks open folded (book/mkdocs_hook.py fold_long_code): the first lines show,
-// a button below opens the whole block and folds it again.
+// A piece of an inline formula wider than the column (a large font, a narrow phone) scrolls
+// inside its own box (book.css .book-math-inline); such a box must be focusable to be scrolled
+// from the keyboard, and only such a box, so that readers do not tab through every formula.
+function bookFocusableFormulas() {
+  document.querySelectorAll(".book-math-inline").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
+  });
+}
+document$.subscribe(bookFocusableFormulas);
+window.addEventListener("resize", bookFocusableFormulas);
+
+// On a phone, the boxes beside the text (how to run the chapter, its tested claims) open
+// folded to their title, so that the chapter's text comes first; a tap opens them. Only at
+// a page's first display: a box the reader opened stays open.
+document$.subscribe(function () {
+  if (!window.matchMedia("(max-width: 44.9375em)").matches) return;
+  document.querySelectorAll("details.book-phone-folded:not([data-ready])").forEach(function (box) {
+    box.dataset.ready = "1";
+    box.open = false;
+  });
+});
+
+// Long code blocks open folded (book/mkdocs_hook.py fold_long_code, drawn folded by book.css
+// from the first paint): the button below opens the whole block and folds it again. A block
+// whose page highlights the lines it discusses shows those lines when folded.
 document$.subscribe(function () {
   document.querySelectorAll(".book-code-fold:not([data-ready])").forEach(function (fold) {
     fold.dataset.ready = "1";
-    fold.classList.add("book-code-folded");
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "book-code-fold-toggle md-button";
-    var label = function () {
-      var folded = fold.classList.contains("book-code-folded");
-      var zh = bookEdition() === "zh";
-      button.textContent = folded
-        ? (zh ? "显示全部 " + fold.dataset.lines + " 行" : "Show all " + fold.dataset.lines + " lines")
-        : (zh ? "折叠代码" : "Fold the code");
-      button.setAttribute("aria-expanded", folded ? "false" : "true");
-    };
-    // A block whose page highlights the lines it discusses shows those lines when folded.
+    var button = fold.querySelector(".book-code-fold-toggle");
     var code = fold.querySelector("pre > code");
+    if (!button || !code) return;
     var first = parseInt(fold.dataset.first || "1", 10);
-    var place = function () {
-      if (!code || !fold.dataset.first) return;
-      var folded = fold.classList.contains("book-code-folded");
-      var style = getComputedStyle(code);
-      var pad = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
-      var expanded = code.style.maxHeight;
-      code.style.maxHeight = "none";
-      var line = (code.scrollHeight - pad) / parseInt(fold.dataset.lines, 10);
-      code.style.maxHeight = expanded;
-      var shown = parseInt(fold.dataset.last, 10) - first + 1;
-      code.style.maxHeight = folded ? Math.ceil(shown * line + pad) + "px" : "";
-      code.scrollTop = folded ? Math.round((first - 1) * line) : 0;
+    var label = function () {
+      var open = fold.classList.contains("book-code-open");
+      var zh = bookEdition() === "zh";
+      button.textContent = open
+        ? (zh ? "折叠代码" : "Fold the code")
+        : (zh ? "显示全部 " + fold.dataset.lines + " 行" : "Show all " + fold.dataset.lines + " lines");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
     };
-    if (fold.dataset.first && first > 1) fold.classList.add("book-code-window");
+    // Scrolled inside its own box to the lines shown (a scroll moves no other content).
+    var place = function () {
+      var open = fold.classList.contains("book-code-open");
+      if (open || first <= 1) { code.scrollTop = 0; return; }
+      var style = getComputedStyle(code);
+      code.scrollTop = Math.round((first - 1) * parseFloat(style.lineHeight));
+    };
     button.addEventListener("click", function () {
-      fold.classList.toggle("book-code-folded");
+      fold.classList.toggle("book-code-open");
       label();
       place();
     });
-    label();
-    fold.appendChild(button);
     place();
   });
 });
@@ -59,15 +71,18 @@ document$.subscribe(function () {
 // The explorer's script and styles (about 30 KB) load only on a page that has the explorer,
 // so that no chapter's first visit pays for them; instant navigation to the page loads them
 // too. The styles come first, so the explorer is drawn styled.
+// Their addresses come from this script's own, read once as it runs: a relative src read later
+// would resolve against the page instant navigation has moved to, not the one that loaded it.
+var bookScriptUrl = document.currentScript ? document.currentScript.src
+  : document.querySelector('script[src*="javascripts/book.js"]').src;
 document$.subscribe(function () {
   if (!document.getElementById("book-explorer") || document.querySelector("script[data-book-explorer]")) return;
-  var own = document.querySelector('script[src*="javascripts/book.js"]');
   var script = document.createElement("script");
-  script.src = own.src.replace(/book\.js(\?.*)?$/, "explorer.js");
+  script.src = bookScriptUrl.replace(/book\.js(\?.*)?$/, "explorer.js");
   script.dataset.bookExplorer = "1";
   var styles = document.createElement("link");
   styles.rel = "stylesheet";
-  styles.href = own.src.replace(/javascripts\/book\.js(\?.*)?$/, "stylesheets/explorer.css");
+  styles.href = bookScriptUrl.replace(/javascripts\/book\.js(\?.*)?$/, "stylesheets/explorer.css");
   styles.onload = styles.onerror = function () { document.body.appendChild(script); };
   document.head.appendChild(styles);
 });

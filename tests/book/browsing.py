@@ -4,6 +4,7 @@ on one page load's console, failed requests and requests to other hosts."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -78,3 +79,61 @@ def chapter_pages(site: Path) -> list[str]:
 
 def problems(reports: dict, key: str) -> list[str]:
     return [f"{path}: {item}" for path, report in reports.items() for item in (report[key] or [])]
+
+
+#: The font sets the layout is tested under: a page must fit its viewport whichever fonts a
+#: reader's machine has. Each set is one Latin family's folder (DejaVu is wide, Liberation has
+#: Arial's narrower metrics) and the Chinese font, so that both editions are laid out.
+FONT_SETS = {
+    "dejavu": ["/usr/share/fonts/truetype/dejavu"],
+    "liberation": ["/usr/share/fonts/truetype/liberation"],
+}
+CHINESE_FONTS = "/usr/share/fonts/truetype/wqy"
+#: A family each set must have (and the other must not): proof the browser used the set.
+FONT_SET_FAMILY = {"dejavu": "DejaVu Sans", "liberation": "Liberation Sans"}
+
+
+def font_set_config(name: str, folder: Path) -> Path:
+    """A fontconfig file that gives Chromium only the fonts of set ``name`` (and the Chinese
+    font), with the system's usual aliases (sans-serif, serif, monospace)."""
+    missing = [d for d in [*FONT_SETS[name], CHINESE_FONTS] if not Path(d).is_dir()]
+    if missing:
+        raise FileNotFoundError(
+            f"font set {name!r} needs {', '.join(missing)}: install Debian's fonts-dejavu-core, "
+            "fonts-liberation and fonts-wqy-microhei (scripts/ensure_chromium.sh does)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    dirs = "".join(f"<dir>{d}</dir>" for d in [*FONT_SETS[name], CHINESE_FONTS])
+    config = folder / f"fonts-{name}.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">'
+        f"<fontconfig>{dirs}<cachedir>{folder / ('cache-' + name)}</cachedir>"
+        '<include ignore_missing="yes">/etc/fonts/conf.d</include></fontconfig>',
+        encoding="utf-8",
+    )
+    return config
+
+
+#: In the page: is ``family`` installed? (A missing family falls back to monospace, so the
+#: probe text is as wide as in monospace.)
+HAS_FAMILY = """family => {
+  const context = document.createElement('canvas').getContext('2d');
+  const width = font => { context.font = font; return context.measureText('mmmmmmmmmmlli WWW 0123').width; };
+  return width(`20px "${family}", monospace`) !== width('20px monospace');
+}"""
+
+
+def serve_sitemap_locally(page, server: str) -> None:
+    """Material follows a link without a reload (instant navigation) only when the link is in
+    the sitemap, which lists the pages under site_url. Served from the tests' own address,
+    the sitemap is rewritten to it, so that pages are reached as on the published site."""
+
+    def local_sitemap(route):
+        try:
+            body = route.fetch().text()
+            root = min(re.findall(r"<loc>([^<]+)</loc>", body), key=len)
+            route.fulfill(body=body.replace(root, f"{server}/"), content_type="application/xml")
+        except Exception:  # the page moved on (a full load) while the sitemap was in flight
+            pass
+
+    page.route("**/sitemap.xml", local_sitemap)

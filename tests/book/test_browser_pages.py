@@ -67,21 +67,49 @@ def page_reports(request, browser, server, built_site) -> dict[str, dict]:
                      .filter(img => img.offsetParent !== null && img.naturalWidth === 0)
                      .map(img => img.getAttribute('src'))"""
             ),
+            **_in_both_schemes(page, axe),
             "untypeset": page.evaluate(
                 """document.querySelectorAll('.arithmatex').length +
                    Array.from(document.querySelectorAll('article math'))
                      .filter(m => m.getBoundingClientRect().width === 0).length"""
             ),
             "figure_text": _smallest_figure_text(page, built_site),
-            "axe": [
-                f"{v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
-                for v in axe.run(page).response["violations"]
-                if v["impact"] in {"serious", "critical"}
-            ],
         }
         page.screenshot(path=str(ARTIFACTS / f"{screenshot_name(path)}.png"), full_page=True)
         context.close()
     return reports
+
+
+#: In the page: the article's images meant for the scheme shown (no ``#only-…`` suffix, or
+#: this scheme's) that a reader does not see: not loaded, or laid out with no size.
+NOT_SHOWN = """scheme => Array.from(document.querySelectorAll('article img'))
+  .filter(img => !img.src.endsWith(scheme === 'light' ? '#only-dark' : '#only-light'))
+  .filter(img => { const box = img.getBoundingClientRect();
+                   return !(img.naturalWidth > 0 && box.width > 0 && box.height > 0); })
+  .map(img => img.getAttribute('src'))"""
+#: In the page: how many of the article's images the reader sees.
+SHOWN = """() => Array.from(document.querySelectorAll('article img'))
+  .filter(img => { const box = img.getBoundingClientRect(); return img.naturalWidth > 0 && box.width > 0; }).length"""
+
+
+def _in_both_schemes(page, axe) -> dict:
+    """Every figure as a reader sees it, and axe's serious violations (contrast among them), in
+    the light scheme and then the dark one (switched with the page's own toggle, as a reader
+    does; switched back afterwards)."""
+    seen, violations = {}, []
+    for scheme, attribute in (("light", "default"), ("dark", "slate")):
+        if page.evaluate("document.body.getAttribute('data-md-color-scheme')") != attribute:
+            page.click("form[data-md-component='palette'] label:visible")
+            page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') === '{attribute}'")
+        seen[scheme] = {"unseen": page.evaluate(NOT_SHOWN, scheme), "shown": page.evaluate(SHOWN)}
+        violations += [
+            f"{v['id']} ({v['impact']}, {scheme}): {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
+            for v in axe.run(page).response["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+    page.click("form[data-md-component='palette'] label:visible")
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'")
+    return {"unseen_figures": seen, "axe": violations}
 
 
 def _svg_text_sizes(svg: str) -> list[float]:
@@ -115,6 +143,19 @@ def test_no_request_to_another_host(page_reports):
 
 def test_every_image_loaded(page_reports):
     assert not problems(page_reports, "broken_images")
+
+
+def test_every_figure_is_seen_in_both_schemes(request, page_reports):
+    """Loaded and laid out with a size, not only present in the markup: a style rule that hides
+    a figure leaves its <img> loaded (it was, on every notebook page)."""
+    unseen = [f"{path} ({scheme}): {src}" for path, report in page_reports.items()
+              for scheme, seen in report["unseen_figures"].items() for src in seen["unseen"]]
+    assert not unseen, unseen
+    # A figure shown in one scheme has its twin shown in the other.
+    assert all(r["unseen_figures"]["light"]["shown"] == r["unseen_figures"]["dark"]["shown"]
+               for r in page_reports.values())
+    # The chapters' figures, or the notebooks' outputs, are there to be seen at all.
+    assert sum(r["unseen_figures"]["light"]["shown"] for r in page_reports.values()) >= 40
 
 
 def test_every_formula_typeset(page_reports):

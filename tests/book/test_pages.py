@@ -65,9 +65,21 @@ def test_code_blocks_and_foreign_brackets_are_left_alone():
 def test_figure_links_light_dark_and_data_relative_to_the_page():
     out = render("[[figure demo:main|Caption.]]\n[[claims]]", "chapter/page.md", VIEWS, lambda p: f"https://x/{p}")
     md = out.markdown
-    assert "](../figures/demo-main.svg#only-light)" in md and "](../figures/demo-main.dark.svg#only-dark)" in md
+    assert 'src="../figures/demo-main.svg#only-light"' in md and 'src="../figures/demo-main.dark.svg#only-dark"' in md
     assert "[data (JSON)](../results/demo.json)" in md and "https://x/snippets/chapter/demo.py" in md
-    assert r"A \[bracketed\] line." in md and "Caption." in md
+    assert 'alt="A [bracketed] line."' in md and "Caption." in md
+    assert "<source" not in md  # no phone layout drawn: the desktop figure serves every width
+
+
+def test_a_figure_drawn_for_phones_is_served_to_phones():
+    figures = {"main": {**RESULT["figures"]["main"], "phone_light": "figures/demo-main.phone.svg",
+                        "phone_dark": "figures/demo-main.phone.dark.svg"}}
+    views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "figures": figures})}
+    md = render("[[figure demo:main|Caption.]]", "chapter/page.md", views).markdown
+    for scheme, phone in (("light", "demo-main.phone.svg"), ("dark", "demo-main.phone.dark.svg")):
+        assert f'<source media="(max-width: 44.9375em)" srcset="../figures/{phone}">' in md
+    # One zoom link per scheme, around the picture; the image is not wrapped again.
+    assert md.count('<a class="glightbox"') == 2 and md.count('class="off-glb"') == 2
 
 
 def test_claims_block_shows_value_range_and_check():
@@ -188,7 +200,7 @@ def test_a_chinese_page_takes_the_snippets_chinese_texts():
     out = render("[[figure demo:main|图注。]] [[demo:rate]]\n[[claims]]", "p.zh.md", views, language="zh",
                  texts=lambda snippet_id: CHINESE)
     assert out.errors == []
-    assert "![一条上升的线。]" in out.markdown and "一个演示实验" in out.markdown and "<math" in out.markdown
+    assert 'alt="一条上升的线。"' in out.markdown and "一个演示实验" in out.markdown and "<math" in out.markdown
     assert "经过测试的结论" in out.markdown and "16 次运行中 14 次" in out.markdown
     assert "16 次运行中至少 12 次" in out.markdown and "数据（JSON）" in out.markdown
     assert "Tested claims" not in out.markdown and "A claim." not in out.markdown

@@ -114,9 +114,12 @@ def hand_typed_numbers(markdown: str) -> list[tuple[int, str, str]]:
     found = []
     in_math = in_references = in_quote = False
     quote_indent = 0
+    # The YAML front matter (e.g. a search boost) is the page's settings, not its prose.
+    front_matter = re.match(r"---\n.*?\n---\n", markdown, re.DOTALL)
+    settings_lines = front_matter.group(0).count("\n") if front_matter else 0
     for number, line, in_fence in fenced_lines(markdown):
         stripped = line.strip()
-        if in_fence:
+        if in_fence or number <= settings_lines:
             continue
         if in_math:
             in_math = not stripped.endswith("$$")
