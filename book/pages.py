@@ -369,6 +369,8 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     )
 
 
+#: A phone figure's source, whose site path the hook makes relative to the page's address.
+PHONE_SOURCE = re.compile(r'(<source media="[^"]*" srcset=")(?=figures/)')
 #: Screens this narrow get a figure's phone layout (Material's phone breakpoint).
 PHONE_MEDIA = "(max-width: 44.9375em)"
 
@@ -383,7 +385,9 @@ def _picture(view: SnippetView, figure: dict, scheme: str, alt: str, page: str) 
     stacked, text as large as on the desktop), in a link that opens the zoom view."""
     desktop = f"{_relative(figure[scheme], page)}#only-{scheme}"
     phone = figure.get(f"phone_{scheme}")
-    source = (f'<source media="{PHONE_MEDIA}" srcset="{_relative(phone, page)}"{_sized(view.figure_size(phone))}>'
+    # MkDocs makes an <img src> relative to the page's address, not a <source srcset>: the
+    # site path goes in as it is, and the hook makes it relative (PHONE_SOURCE).
+    source = (f'<source media="{PHONE_MEDIA}" srcset="{phone}"{_sized(view.figure_size(phone))}>'
               if phone else "")
     return (
         f'<a class="glightbox" data-type="image" data-width="auto" data-height="auto" href="{desktop}" '

@@ -77,7 +77,7 @@ def test_a_figure_drawn_for_phones_is_served_to_phones():
     views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "figures": figures})}
     md = render("[[figure demo:main|Caption.]]", "chapter/page.md", views).markdown
     for scheme, phone in (("light", "demo-main.phone.svg"), ("dark", "demo-main.phone.dark.svg")):
-        assert f'<source media="(max-width: 44.9375em)" srcset="../figures/{phone}">' in md
+        assert f'<source media="(max-width: 44.9375em)" srcset="figures/{phone}">' in md  # the hook makes it relative
     # One zoom link per scheme, around the picture; the image is not wrapped again.
     assert md.count('<a class="glightbox"') == 2 and md.count('class="off-glb"') == 2
 
