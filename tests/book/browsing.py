@@ -137,3 +137,24 @@ def serve_sitemap_locally(page, server: str) -> None:
             pass
 
     page.route("**/sitemap.xml", local_sitemap)
+
+
+def svg_text_sizes(svg: str) -> list[float]:
+    # Text sizes in the figure's own units (pt); the radical sign's size variant is a glyph, not text.
+    return [float(size) for size in re.findall(r"font-size: ([\d.]+)px; font-family: (?!'STIXSize)", svg)]
+
+
+def smallest_figure_text(page, site) -> dict[str, float]:
+    """Each chapter figure's (light variant, as loaded on the page) smallest text, in CSS px
+    at the width the page gives it."""
+    figures = page.eval_on_selector_all(
+        "article figure.book-figure img[src*='#only-light']",
+        # currentSrc: the drawing the browser chose for this width (a phone's has its own).
+        "imgs => imgs.map(img => [new URL(img.currentSrc || img.src).pathname, img.getBoundingClientRect().width])",
+    )
+    smallest = {}
+    for url_path, width in figures:
+        svg = (site / url_path.lstrip("/")).read_text(encoding="utf-8")
+        width_pt = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
+        smallest[url_path.rsplit("/", 1)[-1]] = min(svg_text_sizes(svg)) * width / width_pt
+    return smallest

@@ -15,7 +15,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.book.browsing import ARTIFACTS, chapter_pages, screenshot_name, serve_sitemap_locally, site_pages
+from tests.book.browsing import (
+    ARTIFACTS,
+    chapter_pages,
+    screenshot_name,
+    serve_sitemap_locally,
+    site_pages,
+    smallest_figure_text,
+)
 
 pytestmark = pytest.mark.build
 
@@ -94,13 +101,16 @@ def phone_visits(browser, server, built_site) -> dict[str, dict]:
     for path in chapter_pages(built_site):
         page.goto(f"{server}/{path}", wait_until="load")
         page.evaluate("document.fonts.ready")
+        page.evaluate("document.querySelectorAll('img').forEach(img => img.loading = 'eager')")
+        page.wait_for_function("Array.from(document.images).every(img => img.complete)", timeout=20000)
+        figure_text = smallest_figure_text(page, built_site)
         # The side boxes open folded on a phone, and open at a tap, as a reader's does.
         folded = page.eval_on_selector_all("details.book-phone-folded", "ds => ds.map(d => d.open)")
         for summary in page.locator("details.book-phone-folded > summary").all():
             summary.tap()
         opened = page.eval_on_selector_all("details.book-phone-folded", "ds => ds.map(d => d.open)")
         visits[path] = {
-            "folded": folded, "opened": opened,
+            "folded": folded, "opened": opened, "figure_text": figure_text,
             "formulas": page.evaluate(
                 """Array.from(document.querySelectorAll('.book-math-display, .book-math-inline'))
                      .filter(box => box.scrollWidth > box.clientWidth + 1 && box.tabIndex !== 0)
@@ -117,6 +127,15 @@ def phone_visits(browser, server, built_site) -> dict[str, dict]:
         page.screenshot(path=str(folder / f"{screenshot_name(path)}.png"), full_page=True)
     context.close()
     return visits
+
+
+def test_figure_text_is_at_least_9_css_px_on_a_phone(phone_visits):
+    """A phone gets each figure drawn for its width (panels stacked): its smallest text, as
+    the phone shows it, is still readable."""
+    sizes = {f"{path}{name}": px for path, visit in phone_visits.items() for name, px in visit["figure_text"].items()}
+    assert len(sizes) >= 40 and all(".phone." in name for name in sizes), sorted(sizes)[:5]
+    small = {name: round(px, 1) for name, px in sizes.items() if px < 9}
+    assert not small, small
 
 
 def test_phone_views_of_every_chapter(phone_visits):

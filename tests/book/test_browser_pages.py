@@ -16,7 +16,15 @@ import re
 
 import pytest
 
-from tests.book.browsing import ARTIFACTS, PageWatch, page_group, problems, screenshot_name, site_pages
+from tests.book.browsing import (
+    ARTIFACTS,
+    PageWatch,
+    page_group,
+    problems,
+    screenshot_name,
+    site_pages,
+    smallest_figure_text,
+)
 
 pytestmark = pytest.mark.build
 #: The group of pages this module visits (see tests.book.browsing.page_group).
@@ -73,7 +81,7 @@ def page_reports(request, browser, server, built_site) -> dict[str, dict]:
                    Array.from(document.querySelectorAll('article math'))
                      .filter(m => m.getBoundingClientRect().width === 0).length"""
             ),
-            "figure_text": _smallest_figure_text(page, built_site),
+            "figure_text": smallest_figure_text(page, built_site),
         }
         page.screenshot(path=str(ARTIFACTS / f"{screenshot_name(path)}.png"), full_page=True)
         context.close()
@@ -110,26 +118,6 @@ def _in_both_schemes(page, axe) -> dict:
     page.click("form[data-md-component='palette'] label:visible")
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'")
     return {"unseen_figures": seen, "axe": violations}
-
-
-def _svg_text_sizes(svg: str) -> list[float]:
-    # Text sizes in the figure's own units (pt); the radical sign's size variant is a glyph, not text.
-    return [float(size) for size in re.findall(r"font-size: ([\d.]+)px; font-family: (?!'STIXSize)", svg)]
-
-
-def _smallest_figure_text(page, site) -> dict[str, float]:
-    """Each chapter figure's (light variant, as loaded on the page) smallest text, in CSS px
-    at the width the desktop column gives it."""
-    figures = page.eval_on_selector_all(
-        "article figure.book-figure img[src*='#only-light']",
-        "imgs => imgs.map(img => [new URL(img.src).pathname, img.getBoundingClientRect().width])",
-    )
-    smallest = {}
-    for url_path, width in figures:
-        svg = (site / url_path.lstrip("/")).read_text(encoding="utf-8")
-        width_pt = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
-        smallest[url_path.rsplit("/", 1)[-1]] = min(_svg_text_sizes(svg)) * width / width_pt
-    return smallest
 
 
 def test_no_console_error_or_failed_request(page_reports):
