@@ -16,7 +16,7 @@ recorder.record()
 print(recorder.report())
 ```
 
-Modules: [`gradient_flow.capture`][gradient_flow.capture] (the recorder's hooks),
+Modules: `gradient_flow.capture` (the recorder's hooks),
 [`gradient_flow.diagnosis`][gradient_flow.diagnosis] (thresholds, the fitted trend, flags),
 [`gradient_flow.report`][gradient_flow.report] (the text report), `gradient_flow.plotting`,
 [`gradient_flow.sinks`][gradient_flow.sinks] (TensorBoard, JSON lines, any logger),

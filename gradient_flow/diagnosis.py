@@ -163,11 +163,13 @@ def judge_profile(where: str, names: list, values: list, flags: list, trends: di
             ))
     if zero:
         summary["zero"] = zero
-        # Zeros only at the far end of a profile that falls toward it: the product of many
-        # small factors left the number range (underflow). Anywhere else: nothing reached them.
+        # Zeros only beyond the far end of a profile that has already fallen by more than the
+        # threshold next to them: the product of many small factors left the number range
+        # (underflow). Zeros anywhere else, next to values of ordinary size: nothing reached them.
         first_usable = next(i for i, v in enumerate(values) if usable(v))
         far_end_only = all(i < first_usable for i, v in enumerate(values) if v == 0)
-        summary["zero_cause"] = "underflow" if far_end_only and trend < 0 else "no path"
+        fallen = values[first_usable] / reference < 10 ** -decades
+        summary["zero_cause"] = "underflow" if far_end_only and fallen else "no path"
 
 
 def diagnose_entry(entry: dict, profile: tuple[list, list], limits=None) -> dict:

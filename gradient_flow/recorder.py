@@ -1,9 +1,9 @@
 """The recorder, as it was imported before the package was split in four modules.
 
 `gradient_flow.recorder` keeps the old import path working; the code lives in
-[`capture`][gradient_flow.capture] (the hooks and what a recorded step stores),
-[`diagnosis`][gradient_flow.diagnosis] (thresholds, the fitted trend, flags),
-[`report`][gradient_flow.report] (the text report) and `plotting`.
+`capture` (the hooks and what a recorded step stores),
+`diagnosis` (thresholds, the fitted trend, flags),
+`report` (the text report) and `plotting`.
 """
 
 from gradient_flow.capture import GradientFlowRecorder, unwrap_model, unwrap_optimizer

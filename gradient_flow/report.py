@@ -20,8 +20,9 @@ from gradient_flow.diagnosis import _shorten, usable
 __all__ = ["report"]
 
 _ZERO_CAUSE = {
-    "underflow": "underflow: the profile falls toward them",
-    "no path": "no path from the loss reaches them (a cut graph, a dead layer), or an underflow",
+    "underflow": "likely underflow: the profile has fallen by more than the threshold next to them",
+    "no path": "no path from the loss reaches them (a cut graph, a dead layer): the values next to them are "
+               "not small",
 }
 
 
