@@ -21,8 +21,9 @@ import pytest
 import torch
 from torch import nn
 
-from gradient_flow import GradientFlowRecorder, fitted_trend, flag_kinds
-from gradient_flow.diagnosis import DECADES
+from gradient_flow import GradientFlowRecorder
+
+DECADES = GradientFlowRecorder.DECADES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -86,6 +87,8 @@ def test_a_profile_with_too_few_usable_values_says_not_judged_and_why():
 
 
 def test_fitted_trend_refuses_a_profile_without_two_usable_values():
+    from gradient_flow import fitted_trend
+
     with pytest.raises(ValueError, match="two finite positive"):
         fitted_trend([float("nan"), 0.0, 1.0])
     assert fitted_trend([1e-4, 1e-2, 1.0]) == pytest.approx((-4.0, 0.01))
@@ -447,6 +450,8 @@ def test_a_recurrent_model_without_watch_gets_a_hint():
 
 
 def test_the_explorer_judges_with_the_toolkits_function():
+    from gradient_flow import flag_kinds
+
     assert flag_kinds(trend=-3.0, forward=2.5, saturated=0.6, dead=0.95) == [
         "vanishing", "forward_explodes", "saturated", "dead"]
     assert flag_kinds(trend=1.9, forward=-1.9, saturated=0.5, dead=0.9) == []
