@@ -76,6 +76,36 @@ def norm64(t: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(t, dtype=torch.float64)
 
 
+_CHUNK = 1 << 14  # entries converted to float64 at a time: small buffers that stay in cache
+
+
+def norms64(tensors: list) -> torch.Tensor:
+    """`norm64` of many plain tensors at once, as a float64 tensor on the CPU.
+
+    Real tensors are cut into chunks, and each chunk's norm is computed in float64 by one
+    multi-tensor call (a large tensor is never converted to float64 whole); the chunks'
+    squares are summed per tensor.
+    """
+    if not tensors:
+        return torch.zeros(0, dtype=torch.float64)
+    out = [None] * len(tensors)
+    chunks, owners = {}, {}
+    for i, t in enumerate(tensors):
+        t = dense(t)
+        if t.is_complex() or t.numel() == 0:
+            out[i] = norm64(t).cpu()
+            continue
+        pieces = t.reshape(-1).split(_CHUNK)
+        chunks.setdefault(t.device, []).extend(pieces)
+        owners.setdefault(t.device, []).extend([i] * len(pieces))
+    for device, pieces in chunks.items():
+        squares = torch.stack(torch._foreach_norm(pieces, 2, dtype=torch.float64)).cpu() ** 2
+        sums = torch.zeros(len(tensors), dtype=torch.float64).index_add_(0, torch.tensor(owners[device]), squares)
+        for i in set(owners[device]):
+            out[i] = sums[i].sqrt()
+    return torch.stack(out)
+
+
 def norms(tensors: list) -> list[float]:
     """Frobenius norms of whole tensors, computed in float64 (see `norm64`), as Python floats.
 
@@ -99,7 +129,7 @@ def norms(tensors: list) -> list[float]:
         else:
             plain.append((i, t))
     if plain:
-        values = torch.stack([norm64(t).cpu() for _, t in plain]).tolist()
+        values = norms64([t for _, t in plain]).tolist()
         for (i, _), v in zip(plain, values):
             out[i] = v
     for group, indices in sharded.items():

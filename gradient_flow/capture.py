@@ -98,6 +98,25 @@ def _sq(t: torch.Tensor) -> torch.Tensor:
     return _distributed.norm64(t) ** 2
 
 
+def _update_norms(changes: list) -> list[float]:
+    """Norms of weight changes: in float32 where no square can leave float32's range, else in float64.
+
+    A change is at least one unit in the last place of its weights, so its squares underflow
+    only for weights near 1e-19 and below; only then (or for a zero, infinite or sharded
+    change) is the float64 path, which costs several times more, taken.
+    """
+    if not changes or any(_distributed._is_dtensor(c) for c in changes):
+        return _distributed.norms(changes)
+    fast = torch.stack([torch.linalg.vector_norm(c.float() if c.is_complex() else c).double().cpu()
+                        if not c.is_complex() else torch.zeros((), dtype=torch.float64) for c in changes]).tolist()
+    out = []
+    for c, value in zip(changes, fast):
+        safe = not c.is_complex() and c.dtype == torch.float32 and math.isfinite(value) \
+            and c.numel() * 1e-30 < value * value < 1e30
+        out.append(value if safe else float(_distributed.norm64(c)))
+    return out
+
+
 def _block(name: str) -> str:
     """The block a parameter belongs to: its name up to the first numeric part ("encoder.layers.3")."""
     parts = name.split(".")[:-1]
@@ -649,9 +668,12 @@ class GradientFlowRecorder:
             return
         self._armed = False
         names = [n for n in self.parameters if n in self._snapshot]
-        norms = _distributed.norms([self._snapshot[n] for n in names]
-                                   + [self.parameters[n].detach() - self._snapshot[n] for n in names])
-        before, change = dict(zip(names, norms)), dict(zip(names, norms[len(names):]))
+        # ‖θ_before‖ was measured by record(), on the weights the snapshot copied
+        weights = self.steps[-1]["parameters"]
+        before = {n: weights[n]["weight_norm"] for n in names if n in weights}
+        change = dict(zip(names, _update_norms(
+            torch._foreach_sub([self.parameters[n].detach() for n in names], [self._snapshot[n] for n in names])
+            if names else [])))
         updates = {n: (change[n] / before[n] if before.get(n) else None) for n in self.parameters}
         self.updates.append(updates)
         step = self.steps[-1]["step"]
