@@ -39,5 +39,6 @@ def test_faults_are_reported_and_a_repeated_record_is_not_stored():
     faults = measured(snippet.__name__, 0)["faults"]
     assert faults["none"]["healthy"] and faults["none"]["flags"] == "none"
     assert faults["nan_input"]["flags"] == faults["inf_gradient"]["flags"] == "nonfinite"
-    assert faults["zero_gradient"]["flags"] == faults["cut_layer"]["flags"] == "zero_gradient"
+    assert faults["zero_gradient"]["flags"] == "zero_gradient"
+    assert "zero_gradient" in faults["cut_layer"]["flags"].split("+")  # (and the units after it are dead)
     assert faults["repeated_record"]["says"].startswith("warns:") and faults["repeated_record"]["steps_stored"] == 1
