@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 __all__ = [
     "DECADES", "SATURATED", "DEAD", "SATURATION_DERIVATIVE", "UPDATE_RANGE", "MINIMUM_POINTS",
@@ -102,7 +103,9 @@ def flag_kinds(trend: float | None = None, forward: float | None = None, saturat
         forward: the fitted change of the layers' output std, first → last layer, in decades.
         saturated: the largest fraction of saturated sigmoid/tanh outputs of any module.
         dead: the largest fraction of dead ReLU units of any module.
-        decades, saturated_limit, dead_limit: the thresholds.
+        decades: the threshold of both trends, in decades.
+        saturated_limit: the threshold of the saturated fraction.
+        dead_limit: the threshold of the dead fraction.
     """
     found = []
     if trend is not None and trend < -decades:
@@ -172,7 +175,7 @@ def judge_profile(where: str, names: list, values: list, flags: list, trends: di
         summary["zero_cause"] = "underflow" if far_end_only and fallen else "no path"
 
 
-def diagnose_entry(entry: dict, profile: tuple[list, list], limits=None) -> dict:
+def diagnose_entry(entry: dict, profile: tuple[list, list], limits: Any = None) -> dict:
     """Judge one recorded step (see [`GradientFlowRecorder.diagnose`][gradient_flow.GradientFlowRecorder.diagnose]).
 
     Args:
