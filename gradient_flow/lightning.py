@@ -40,7 +40,9 @@ class GradientFlowCallback(Callback):
     The recorder is created at the start of `fit` on the LightningModule and the first
     optimizer, records before each optimizer step, writes to the trainer's loggers, and is
     detached at the end of `fit` (also when it fails). With gradient accumulation it records
-    the accumulated gradient, once per optimizer step.
+    the accumulated gradient, once per optimizer step. Lightning calls this hook inside the
+    optimizer's closure; the recorder copies the weights in `record()`, so the update-to-weight
+    ratios are recorded too.
 
     Args:
         every: record one optimizer step in `every`.

@@ -4,7 +4,9 @@ Two models, each trained with SGD on a fixed random batch:
 
 * a compact ResNet-18 (the CIFAR variant: 3×3 stem, four stages of two basic blocks,
   11.2 M parameters) on 3×32×32 images, batch 16;
-* an MLP of 8 layers of width 512 with ReLU, batch 64.
+* an MLP of 8 layers of width 512 with ReLU, batch 64;
+* a Transformer encoder: 12 of PyTorch's encoder layers (d = 128, 4 heads, feed-forward
+  512, post-LN), mean-pooled into a linear head, on 8 sequences of 64 tokens.
 
 For each model the same training step runs bare and under a recorder (with the optimizer
 attached), recording every step or every 10th (`every=10`), with and without the activation
@@ -13,7 +15,7 @@ busy machine's other processes disturb far less than wall-clock time; modes are 
 round by round and each mode's time per step is the median over its rounds. The overhead is
 (time with the recorder − bare time) / bare time.
 
-    python scripts/bench_recorder.py            # both models, 1 thread
+    python scripts/bench_recorder.py            # the three models, 1 thread
     python scripts/bench_recorder.py --threads 2 --rounds 9
 """
 
@@ -65,6 +67,19 @@ def mlp(depth: int = 8, width: int = 512, classes: int = 10) -> nn.Module:
     for _ in range(depth):
         layers += [nn.Linear(width, width), nn.ReLU()]
     return nn.Sequential(*layers, nn.Linear(width, classes))
+
+
+class Encoder(nn.Module):
+    """12 encoder layers (d = 128), mean-pooled into a classification head."""
+
+    def __init__(self, layers: int = 12, width: int = 128, classes: int = 10):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(width, 4, 4 * width, dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, x):
+        return self.head(self.encoder(x).mean(dim=1))
 
 
 MODES = {  # name: recorder options, or None for the bare step
@@ -120,6 +135,7 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per mode (default 5)")
     parser.add_argument("--resnet-steps", type=int, default=10, help="a multiple of 10 (default 10)")
     parser.add_argument("--mlp-steps", type=int, default=100)
+    parser.add_argument("--encoder-steps", type=int, default=20, help="a multiple of 10 (default 20)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -127,6 +143,8 @@ def main(argv=None) -> None:
     bench("ResNet-18", resnet18(), torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,)),
           args.resnet_steps, args.rounds)
     bench("MLP 8 × 512", mlp(), torch.randn(64, 512), torch.randint(0, 10, (64,)), args.mlp_steps, args.rounds)
+    bench("TransformerEncoder 12 × d128", Encoder(), torch.randn(8, 64, 128), torch.randint(0, 10, (8,)),
+          args.encoder_steps, args.rounds)
 
 
 if __name__ == "__main__":

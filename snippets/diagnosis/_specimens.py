@@ -8,6 +8,7 @@ input sequence over time (``recurrent=True``).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -141,6 +142,7 @@ def diagnose_once(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
         "profile": step["watched"]["input sequence"]["profile"] if watch_time else ratios,
         "output_std": [a["std"] for a in step["activations"].values() if a["kind"] == "layer"],
         "report": recorder.report(),
+        "recorded_first_grad_norm": recorder.history(names[0])[-1] if names else None,
     }
 # --8<-- [end:diagnose]
 
@@ -171,4 +173,26 @@ def run_specimen(kind: str, depth: int, width: int, batch: int, steps: int, inpu
     inputs = torch.randn(batch, width, generator=rng)
     if outlier is not None:
         inputs[0] *= outlier
-    return diagnose_once(model, inputs, torch.randn(batch, width, generator=rng), clip=clip, half=half)
+    found = diagnose_once(model, inputs, torch.randn(batch, width, generator=rng), clip=clip, half=half)
+    found["first_matrix"] = first_matrix_check(model, found["recorded_first_grad_norm"])
+    return found
+
+
+def first_matrix_check(model: nn.Module, recorded: float) -> dict:
+    """The first weight matrix's gradient as stored (float32 entries), against the recorder.
+
+    The reference norm is computed without the recorder and without torch's norm: the entries
+    are converted exactly to float64 in NumPy, squared and summed.
+    """
+    grad = next(p.grad for p in model.parameters() if p.dim() >= 2 and p.grad is not None)
+    entries = grad.detach().double().numpy().ravel()
+    reference = float(np.sqrt(np.sum(entries * entries)))
+    return {
+        "entries": int(entries.size),
+        "nonzero": int(np.count_nonzero(entries)),
+        "largest": float(np.abs(entries).max()),
+        "reference_norm": reference,
+        "recorded_norm": recorded,
+        # 0 when the recorder agrees with the reference; 1 when it stored an exact zero
+        "relative_error": abs(recorded - reference) / reference if reference > 0 else float(recorded != 0),
+    }

@@ -9,7 +9,7 @@ case clips the large-initialisation network's gradient to norm 1 before recordin
 outlier case multiplies one example of the He-initialised ReLU network's batch by 100. Two cases
 go beyond the note: a 12-layer post-LN Transformer encoder (PyTorch's own encoder layer), whose
 profile runs over its weight matrices in order, and the sigmoid network run in float16 under
-autocast, where the gradients that vanish become exact zeros.
+autocast, where the gradients that vanish become exact zeros (in float32 they are tiny, not zero).
 """
 
 import numpy as np
@@ -36,7 +36,7 @@ CASES = {  # name: (panel title, builder kind, options, the verdict the book's c
     "lstm_f1": ("o LSTM b_f=1", "lstm_f1", {}, None),  # at the threshold: no expectation
     "lstm_f2": ("p LSTM b_f=2", "lstm_f2", {}, "healthy"),
     "postln_transformer": ("q post-LN Transformer", "postln_transformer", {}, "healthy"),
-    "sigmoid_float16": ("r sigmoid, float16", "sigmoid", {"half": True}, "vanishing"),
+    "sigmoid_float16": ("r sigmoid, float16", "sigmoid", {"half": True}, "vanishing+zero_gradient"),
 }
 
 
@@ -152,6 +152,10 @@ CLAIMS = (
           "Run in float16, the sigmoid network has at least 10 more layers with an exactly zero gradient than "
           "in float32.",
           lambda r: r["float16_extra_zero_layers"], at_least=10, fmt="d"),
+    Claim("float32_sigmoid_no_zero_layers",
+          "In float32 the sigmoid network has no weight matrix whose gradient is exactly zero: its smallest "
+          "gradients are tiny, not zero (number of exactly zero layers).",
+          lambda r: r["cases"]["sigmoid"]["zero_layers"], at_most=0, fmt="d"),
     Claim("clipping_keeps_profile_shape",
           "Clipping the exploding network's gradient leaves the profile's trend unchanged (change in decades).",
           lambda r: r["clipping_trend_change"], at_most=1e-3, fmt=".1e"),

@@ -11,9 +11,16 @@ each time step of the input sequence; for the others it is each weight matrix's
 gradient-to-weight ratio.
 """
 
+import math
+
 import numpy as np
 
-from snippets.common import Claim, new_figure, rounded
+import warnings
+
+import torch
+
+from gradient_flow import GradientFlowRecorder
+from snippets.common import Claim, generator, mlp, new_figure, rounded
 from snippets.diagnosis._specimens import run_specimen
 
 # --8<-- [start:specimens]
@@ -31,7 +38,7 @@ SPECIMENS = {  # name: (builder kind, expected verdict)
 def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, inputs: int = 16,
             seed: int = 0) -> dict:
     """One diagnosed forward/backward pass per specimen."""
-    specimens = {}
+    specimens, first_layer = {}, {}
     for name, (kind, expected) in SPECIMENS.items():
         found = run_specimen(kind, depth, width, batch, steps, inputs, seed)
         verdict = "healthy" if found["healthy"] else "+".join(found["flags"])
@@ -41,17 +48,71 @@ def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, 
             "correct": verdict == expected,
             "trend": rounded(found["trend"], 4),  # fitted decades, loss end → far end
             "factor": rounded(found["factor"], 4),  # per layer or per time step
-            "zero_gradients": found["zero"],  # weight matrices whose gradient underflowed to exactly 0
+            "zero_gradients": found["zero"],  # weight matrices whose gradient is exactly 0
             "profile": rounded(found["profile"], 4),
             "report": found["report"].splitlines(),
         }
+        if name == "sigmoid":  # the first layer's gradient: tiny, and is every entry of it nonzero?
+            first = found["first_matrix"]
+            first_layer = {
+                "entries": first["entries"], "nonzero": first["nonzero"],
+                "nonzero_share": first["nonzero"] / first["entries"],
+                "largest": rounded(first["largest"], 3),
+                "recorded_norm": rounded(first["recorded_norm"], 4),
+                "relative_error": rounded(first["relative_error"], 3),  # recorder against the float64 reference
+                "ratio": rounded(found["profile"][0], 3),
+                "decades_below_last": rounded(math.log10(found["profile"][-1] / found["profile"][0]), 3),
+            }
     return {
         "depth": depth, "width": width, "batch": batch, "steps": steps,
+        "first_layer": first_layer,
+        "faults": inject_faults(width, batch, seed),
         "specimens": specimens,
         "wrong_verdicts": sum(not s["correct"] for s in specimens.values()),
         "healthy_max_abs_trend": max(abs(s["trend"]) for s in specimens.values() if s["expected"] == "healthy"),
     }
 # --8<-- [end:specimens]
+
+
+# --8<-- [start:faults]
+FAULTS = ("none", "nan_input", "inf_gradient", "zero_gradient", "cut_layer", "repeated_record")
+
+
+def inject_faults(width: int, batch: int, seed: int, depth: int = 8) -> dict:
+    """One healthy He-initialised ReLU MLP, one fault injected at a time: what does the recorder say?"""
+    out = {}
+    for fault in FAULTS:
+        model = mlp(depth, width, activation="relu", init="he", seed=seed)
+        rng = generator(seed + 7919)
+        inputs, targets = torch.randn(batch, width, generator=rng), torch.randn(batch, width, generator=rng)
+        if fault == "nan_input":
+            inputs[0, 0] = float("nan")  # one entry of one example
+        if fault == "cut_layer":  # the first block's output multiplied by zero: no gradient flows back to it
+            model[0].register_forward_hook(lambda module, args, output: output * 0)
+        recorder = GradientFlowRecorder(model)
+        torch.nn.functional.mse_loss(model(inputs), targets).backward()
+        if fault == "inf_gradient":
+            model[3][0].weight.grad[0, 0] = float("inf")
+        if fault == "zero_gradient":
+            model[3][0].weight.grad.zero_()
+        recorder.record()
+        warned = ""
+        if fault == "repeated_record":
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                recorder.record()  # no new backward pass
+            warned = str(caught[0].message).split(":")[0] if caught else ""
+        diagnosis = recorder.diagnose()
+        recorder.detach()
+        out[fault] = {
+            "healthy": diagnosis["healthy"],
+            "flags": "+".join(sorted({f.kind for f in diagnosis["flags"]})) or "none",
+            "says": diagnosis["flags"][0].message.split(":")[0] if diagnosis["flags"] else
+            ("warns: " + warned if warned else "no flag"),
+            "steps_stored": len(recorder.steps),
+        }
+    return out
+# --8<-- [end:faults]
 
 
 def plot(results: dict) -> dict:
@@ -103,6 +164,19 @@ CLAIMS = (
     Claim("rnn_flagged_vanishing",
           "Vanilla tanh RNN: the gradient reaching the input falls below the −2 decade threshold over time.",
           lambda r: r["specimens"]["rnn"]["trend"], at_most=-6.0, fmt=".1f"),
+    Claim("sigmoid_first_layer_all_nonzero",
+          "Deep sigmoid MLP in float32: every entry of the first layer's weight gradient is nonzero (share of "
+          "nonzero entries) — tiny, not zero.",
+          lambda r: r["first_layer"]["nonzero_share"], at_least=1.0, fmt=".0%"),
+    Claim("sigmoid_first_layer_norm_matches_float64",
+          "The recorder's norm of that first-layer gradient agrees with an independent float64 computation "
+          "(relative error); a norm squared in float32 would be stored as exactly zero (relative error 1).",
+          lambda r: r["first_layer"]["relative_error"], at_most=1e-9, fmt=".1e"),
+    Claim("every_fault_reported",
+          "Injected faults (a NaN input entry, an infinite or all-zero gradient, a cut layer): each is flagged and "
+          "none is called healthy, while the same model without a fault is (number of wrong verdicts).",
+          lambda r: sum(f["healthy"] != (name == "none") for name, f in r["faults"].items()
+                        if name != "repeated_record"), at_most=0, fmt="d"),
     Claim("healthy_twins_level",
           "Healthy twins (He ReLU MLP, residual BatchNorm, LSTM with forget bias 2): largest |trend| in decades, "
           "well inside the ±2 threshold.",

@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 from snippets.common import Claim, PALETTE, generator, new_figure, rounded
-from gradient_flow import GradientFlowRecorder
+from gradient_flow import GradientFlowRecorder, flag_kinds
 
 ACTIVATIONS = {
     "linear": lambda x: x,
@@ -658,21 +658,10 @@ CLAIMS = (
 
 
 def flags_of(stats: dict, i: int, limits=GradientFlowRecorder) -> str:
-    """The diagnosis tool's flags for setting i, joined by '+' ('' when healthy)."""
-    found = []
-    if stats["trend"][i] < -limits.DECADES:
-        found.append("vanishing")
-    if stats["trend"][i] > limits.DECADES:
-        found.append("exploding")
-    if stats["forward"][i] > limits.DECADES:
-        found.append("forward_explodes")
-    if stats["forward"][i] < -limits.DECADES:
-        found.append("forward_collapses")
-    if stats["saturated"][i] > limits.SATURATED:
-        found.append("saturated")
-    if stats["dead"][i] > limits.DEAD:
-        found.append("dead")
-    return "+".join(found)
+    """The diagnosis tool's flags for setting i, joined by '+' ('' when healthy): its own judgement."""
+    return "+".join(flag_kinds(trend=stats["trend"][i], forward=stats["forward"][i], saturated=stats["saturated"][i],
+                               dead=stats["dead"][i], decades=limits.DECADES, saturated_limit=limits.SATURATED,
+                               dead_limit=limits.DEAD))
 
 
 if __name__ == "__main__":

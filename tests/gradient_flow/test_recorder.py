@@ -112,7 +112,8 @@ def test_frozen_and_unused_parameters_are_named_and_keep_the_profile_aligned():
     assert names == ["a.weight", "c.weight"]  # no gap-shifted labels
     assert values[0] == pytest.approx(float(model.a.weight.grad.norm() / model.a.weight.detach().norm()), rel=1e-6)
     report = recorder.report()
-    assert "b.weight — frozen" in report and "unused.weight — not used in the backward pass" in report
+    assert "frozen (requires_grad=False): 1 parameter — b.weight" in report
+    assert "not used in the backward pass: 2 parameters — unused.weight, unused.bias" in report
 
 
 def test_shared_parameter_is_recorded_once_with_its_aliases():
@@ -284,7 +285,7 @@ def test_detach_removes_every_hook_and_keeps_the_data():
     backward(model, x=x)
     optimizer.step()
     assert len(recorder.steps) == len(recorder.updates) == 1  # nothing recorded after detaching
-    assert "Gradient flow at recorded step 0" in recorder.report()
+    assert "Gradient flow at training step 0" in recorder.report()
     # The recorder never changed what the model computes.
     fresh = mlp(3, 8, activation="relu")
     assert torch.equal(fresh(x), expected)

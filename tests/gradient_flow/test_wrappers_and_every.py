@@ -115,7 +115,7 @@ def test_every_records_one_step_in_k_and_the_optimizer_step_after_it():
     assert [entry["step"] for entry in recorder.steps] == [0, 3, 6]
     assert recorder.update_steps == [0, 3, 6] and len(recorder.updates) == 3
     assert all(entry["activations"] for entry in recorder.steps)
-    assert recorder.report().startswith("Gradient flow at recorded step 6")
+    assert recorder.report().startswith("Gradient flow at training step 6")
 
 
 def test_a_recorded_step_matches_a_recorder_that_records_every_step():

@@ -1,0 +1,178 @@
+"""Conformance: every number the recorder stores equals an independent float64 reference.
+
+The models are drawn by a seeded generator: depth, widths, activation, dtype (float32,
+float64, float16, bfloat16, complex64), a loss scale that takes float32 gradients down to
+1e-35 (where their squares underflow float32), frozen, shared and unused parameters. The
+reference reads each gradient, converts it exactly to float64 (complex128 for a complex one)
+and sums the squared moduli in NumPy — no `torch.linalg`, no recorder code. Then faults are
+injected (NaN, inf, an all-zero gradient, one layer's gradient scaled, a repeated record())
+and must always be reported.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from gradient_flow import GradientFlowRecorder
+
+DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.complex64)
+SEEDS = range(60)
+
+
+class Shared(nn.Module):
+    """Linear layers in a chain; one layer may be applied twice (shared), one never (unused)."""
+
+    def __init__(self, layers, activations, shared: bool, unused: bool):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.activations = nn.ModuleList(activations)
+        self.shared = shared
+        self.unused = nn.Linear(2, 2, dtype=layers[0].weight.dtype) if unused else None
+
+    def forward(self, x):
+        for layer, activation in zip(self.layers, self.activations):
+            x = activation(layer(x))
+        if self.shared:  # the last layer again (square): one parameter, two uses
+            x = self.layers[-1](x)
+        return x
+
+
+def random_case(seed: int):
+    rng = random.Random(seed)
+    dtype = DTYPES[seed % len(DTYPES)]
+    torch.manual_seed(seed)
+    depth = rng.randint(1, 5)
+    widths = [rng.randint(1, 9) for _ in range(depth)] + [rng.randint(1, 9)]
+    shared = rng.random() < 0.4
+    if shared:
+        widths[-2] = widths[-1]  # the last layer is square, so that it can be applied twice
+    choices = (nn.Tanh, nn.Identity) if dtype.is_complex else (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.Identity)
+    layers = [nn.Linear(widths[i], widths[i + 1], bias=rng.random() < 0.7, dtype=dtype) for i in range(depth)]
+    activations = [rng.choice(choices)() for _ in range(depth)]
+    model = Shared(layers, activations, shared, unused=rng.random() < 0.4)
+    if depth > 1 and rng.random() < 0.4:
+        model.layers[rng.randrange(depth)].weight.requires_grad_(False)
+    # float32, bfloat16 and complex64 have float32's exponent range: scale the loss far down
+    # (gradients near 1e-35) in some cases; float16 cannot hold such values at all.
+    scale = 10 ** rng.uniform(-35, 0) if dtype in (torch.float32, torch.bfloat16, torch.complex64) else 1.0
+    x = torch.randn(rng.randint(1, 6), widths[0], dtype=dtype)
+    return model, x, scale
+
+
+def backward(model, x, scale):
+    out = model(x)
+    loss = (out.abs() ** 2).sum() if out.is_complex() else out.float().pow(2).sum()
+    (loss * scale).backward()
+
+
+def reference_norm(t: torch.Tensor) -> float:
+    """The Frobenius norm in float64 from NumPy: exact conversion, squared moduli, a plain sum."""
+    wide = t.detach().to(torch.complex128 if t.is_complex() else torch.float64).numpy()
+    return float(np.sqrt(np.sum(np.abs(wide) ** 2)))
+
+
+def close(a, b) -> bool:
+    return a == b or math.isclose(a, b, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_recorded_norm_equals_the_float64_reference(seed):
+    model, x, scale = random_case(seed)
+    recorder = GradientFlowRecorder(model)
+    backward(model, x, scale)
+    entry = recorder.record()["parameters"]
+    seen = set()
+    for name, p in model.named_parameters():  # shared parameters once, under their first name
+        assert name in entry, name
+        seen.add(name)
+        recorded = entry[name]
+        assert close(recorded["weight_norm"], reference_norm(p)), (name, recorded, reference_norm(p))
+        if p.grad is None:
+            assert recorded["grad_norm"] is None and recorded["missing"] == ("frozen" if not p.requires_grad
+                                                                            else "unused")
+            continue
+        expected = reference_norm(p.grad)
+        assert close(recorded["grad_norm"], expected), (name, p.dtype, recorded["grad_norm"], expected)
+        if expected > 0:
+            assert recorded["grad_norm"] > 0  # a tiny gradient is never stored as an exact zero
+        if recorded["ratio"] is not None:
+            assert close(recorded["ratio"], expected / reference_norm(p))
+    assert seen == set(entry)
+    names, _ = recorder.profile()
+    order = [n for n, p in model.named_parameters() if p.dim() >= 2 and p.grad is not None]
+    assert names == order
+
+
+@pytest.mark.parametrize("seed", SEEDS[:30])
+@pytest.mark.parametrize("fault", ["nan", "inf", "zero"])
+def test_injected_faults_are_always_flagged_and_never_healthy(seed, fault):
+    model, x, scale = random_case(seed)
+    recorder = GradientFlowRecorder(model)
+    backward(model, x, scale)
+    with_grad = [n for n, p in model.named_parameters() if p.grad is not None]
+    name = random.Random(seed).choice(with_grad)
+    grad = dict(model.named_parameters())[name].grad
+    with torch.no_grad():
+        if fault == "zero":
+            grad.zero_()
+        else:
+            grad.view(-1)[0] = float("nan") if fault == "nan" else float("inf")
+    recorder.record()
+    diagnosis = recorder.diagnose()
+    assert diagnosis["healthy"] is False
+    kind = "zero_gradient" if fault == "zero" else "nonfinite"
+    flagged = [f for f in diagnosis["flags"] if f.kind == kind]
+    assert flagged and name in flagged[0].layers, (name, diagnosis["flags"])
+    report = recorder.report()
+    assert "no flag" not in report and ("NON-FINITE" if fault != "zero" else "ZERO gradient") in report
+
+
+@pytest.mark.parametrize("seed", SEEDS[:20])
+def test_one_layer_scaled_is_recorded_exactly_scaled(seed):
+    model, x, scale = random_case(seed)
+    recorder = GradientFlowRecorder(model)
+    backward(model, x, scale)
+    with_grad = [(n, p) for n, p in model.named_parameters() if p.grad is not None]
+    name, p = with_grad[random.Random(seed).randrange(len(with_grad))]
+    factor = 1e6 if p.dtype != torch.float16 else 8.0
+    before = reference_norm(p.grad)
+    with torch.no_grad():
+        p.grad.mul_(factor)
+    recorded = recorder.record()["parameters"][name]["grad_norm"]
+    assert close(recorded, reference_norm(p.grad))
+    if before > 0 and math.isfinite(before * factor):
+        assert math.isclose(recorded / before, factor, rel_tol=1e-2)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:10])
+def test_a_repeated_record_without_a_new_backward_warns_and_stores_nothing(seed):
+    model, x, scale = random_case(seed)
+    recorder = GradientFlowRecorder(model)
+    backward(model, x, scale)
+    assert recorder.record() is not None
+    with pytest.warns(UserWarning, match="without a new backward pass"):
+        assert recorder.record() is None
+    assert len(recorder.steps) == 1
+    backward(model, x, scale)  # a new backward (accumulating into the same tensors) is a new step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert recorder.record() is not None
+
+
+def test_watched_profiles_are_float64_too():
+    x = (torch.randn(4, 6, dtype=torch.float32) * 1e-30).requires_grad_(True)
+    recorder = GradientFlowRecorder(nn.Linear(6, 1))
+    x = recorder.watch(x, "x", along=1)
+    recorder.model(x).sum().mul(1e-25).backward()
+    watched = recorder.record()["watched"]["x"]
+    g = x.grad.to(torch.float64).numpy()
+    assert close(watched["norm"], float(np.sqrt((g ** 2).sum())))
+    for value, column in zip(watched["profile"], g.T):
+        assert close(value, float(np.sqrt((column ** 2).sum())))
