@@ -22,6 +22,7 @@ from snippets.common import Claim, generator, new_figure, rounded
 
 # --8<-- [start:measure]
 DEPTHS = (10, 20, 50, 100, 200)
+RATE_DEPTHS = (20, 50)
 # singular values below this are counted, not drawn (float64 resolves ≥ 1e-13)
 FLOOR = 1e-6
 
@@ -103,7 +104,19 @@ def measure(width: int = 32, depths=DEPTHS, networks: int = 4, seed: int = 0) ->
     )
     theory = math.log10(math.e) * (lyapunov(1) - lyapunov(width // 2 + 1))
     gauss = cases["linear_gaussian"]
-    slope = (gauss["depth_50"]["log10_spread"] - gauss["depth_20"]["log10_spread"]) / 30
+    near, far = RATE_DEPTHS  # the spread's growth rate, between these depths
+    slope = (
+        gauss[f"depth_{far}"]["log10_spread"] - gauss[f"depth_{near}"]["log10_spread"]
+    ) / (far - near)
+    # The mean of σ² has expectation 1 at every depth, but each layer multiplies ‖Jv‖² by
+    # χ²_n/n, whose log has mean ≈ −1/n: a typical network's mean σ² is about e^{−L/n}.
+    typical = {f"depth_{d}": rounded(math.exp(-d / width)) for d in depths}
+    typical_error = {  # log10 of the measured (geometric mean over networks) over e^{−L/n}
+        f"depth_{d}": rounded(gauss[f"depth_{d}"]["log10_mean_square"] + d / width * math.log10(math.e))
+        for d in depths
+    }
+    # float64 resolves singular values down to about eps · σ_max: a spread cannot exceed it
+    resolution = -math.log10(torch.finfo(torch.float64).eps)
     return {
         "width": width,
         "depths": list(depths),
@@ -116,6 +129,11 @@ def measure(width: int = 32, depths=DEPTHS, networks: int = 4, seed: int = 0) ->
         "spread_per_layer": rounded(slope),
         "theory_spread_per_layer": rounded(theory),
         "spread_rate_error": rounded(abs(slope / theory - 1)),
+        "typical_mean_square": typical,
+        "typical_mean_square_error": typical_error,
+        "float64_decades": rounded(resolution),
+        "theory_spread": {f"depth_{d}": rounded(theory * d) for d in depths},
+        "spread_rate_depths": list(RATE_DEPTHS),
         "exercise": {
             "gaussian_linear_below_floor_50": cases["linear_gaussian"]["depth_50"][
                 "below_floor"
@@ -247,16 +265,28 @@ CLAIMS = (
     Claim(
         "gaussian_critical_mean_square",
         "With Gaussian weights on the critical line the mean squared singular value is "
-        "about 1 at depth 10 (log10 of it, averaged over networks).",
+        "about 1 at depth 10 ($\\log_{10}$ of it, averaged over networks).",
         lambda r: r["cases"]["linear_gaussian"]["depth_10"]["log10_mean_square"],
         at_least=-0.4,
         at_most=0.4,
         fmt=".2f",
     ),
     Claim(
+        "gaussian_mean_square_typical_drifts",
+        "…but a typical network's mean squared singular value is not 1: at depth 50 it is "
+        "about $e^{-L/n}$ ($\\log_{10}$ of the measured value, averaged over networks, minus "
+        "$\\log_{10} e^{-L/n}$).",
+        lambda r: r["typical_mean_square_error"]["depth_50"],
+        at_least=-0.5,
+        at_most=0.5,
+        fmt=".2f",
+        shows=("mean of $\\sigma^2$ at depth 50",
+               lambda r: r["cases"]["linear_gaussian"]["depth_50"]["mean_square"], ".2f"),
+    ),
+    Claim(
         "gaussian_spread_explodes",
-        "…yet at depth 50 the largest singular value is over 10⁶ times the median one "
-        "(log10 of the ratio).",
+        "…yet at depth 50 the largest singular value is over $10^6$ times the median one "
+        "($\\log_{10}$ of the ratio).",
         lambda r: r["cases"]["linear_gaussian"]["depth_50"]["log10_spread"],
         at_least=6,
         fmt=".2f",
@@ -272,7 +302,7 @@ CLAIMS = (
     Claim(
         "orthogonal_tanh_stays_clustered",
         "With orthogonal weights a 200-layer tanh network's largest singular value is "
-        "within 10× of the median one (log10 of the ratio).",
+        "within $10\\times$ of the median one ($\\log_{10}$ of the ratio).",
         lambda r: r["cases"]["tanh_orthogonal"]["depth_200"]["log10_spread"],
         at_most=1.0,
         fmt=".2f",
