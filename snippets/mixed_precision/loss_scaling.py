@@ -229,7 +229,7 @@ CLAIMS = (
     ),
     Claim(
         "scale_2_16_recovers_entries",
-        "With S = 2¹⁶ no layer loses more than 2 % of its entries "
+        "With $S = 2^{16}$ no layer loses more than 2 % of its entries "
         "(largest share lost).",
         lambda r: r["s16_max_lost"],
         at_most=0.02,
@@ -256,7 +256,7 @@ CLAIMS = (
     ),
     Claim(
         "scale_2_28_overflows",
-        "S = 2²⁸ overflows float16: some gradient is infinite, and a GradScaler would "
+        "$S = 2^{28}$ overflows float16: some gradient is infinite, and a GradScaler would "
         "skip the step.",
         lambda r: not r["s28_finite"],
     ),
