@@ -297,6 +297,82 @@ def critical_sigmas(activation: str, depths) -> list:
     return found
 
 
+def deep_chi(activation: str, sigmas, depth: int, nodes: int = 800) -> np.ndarray:
+    """Mean-field χ = σ_w² E[φ′(z)²] at layer ``depth`` of a bias-free plain network (the
+    recursion for q of ``mean_field_gain``, run to that layer), one per σ_w."""
+    phi, slope = ACTIVATIONS[activation], DERIVATIVES[activation]
+    u = torch.linspace(-10, 10, nodes, dtype=torch.float64)
+    w = torch.exp(-u * u / 2)
+    w = w / w.sum()
+    s2 = torch.tensor(sigmas, dtype=torch.float64) ** 2
+    q = s2.clone()
+    for _ in range(depth - 1):
+        q = s2 * (phi(q.sqrt()[:, None] * u).pow(2) * w).sum(dim=1)
+    z = q.sqrt()[:, None] * u
+    return (s2 * (slope(z, phi(z)).pow(2) * w).sum(dim=1)).numpy()
+
+
+def crossing(sigmas, chi) -> float | None:
+    """The σ_w where χ first reaches 1 from below (linear in log σ_w and log χ)."""
+    sigmas, log_chi = np.asarray(sigmas, dtype=float), np.log(np.asarray(chi, dtype=float))
+    up = np.nonzero((log_chi[:-1] < 0) & (log_chi[1:] >= 0))[0]
+    if not len(up):
+        return None
+    i = up[0]
+    t = -log_chi[i] / (log_chi[i + 1] - log_chi[i])
+    return float(sigmas[i] * (sigmas[i + 1] / sigmas[i]) ** t)
+
+
+#: σ_w beyond the grid, where a bias-free sigmoid network's χ reaches 1
+SIGMOID_PROBE = (6.0, 8.0, 10.0, 12.0, 14.0, 16.0)
+
+
+def sigmoid_critical(weights, inputs, readout, depth: int, settle: int) -> dict:
+    """Mean-field critical σ_w of the bias-free sigmoid network, and the same networks
+    measured at σ_w around it: the measured factor per layer and the saturated share."""
+    grid = np.exp(np.linspace(np.log(1.0), np.log(30.0), 69))
+    theory = crossing(grid, deep_chi("sigmoid", grid, depth))
+    m = run("sigmoid", "none", [depth], weights, inputs, readout, SIGMOID_PROBE,
+            skips=("none",))[depth]
+    log_h = torch.log10(m["grad_h"][:, 0])  # (layers, σ_w, draws)
+    # geometric mean of the measured factor of ‖∂L/∂h‖² per layer, settled layers
+    factor = 10 ** (2 * (log_h[:-1] - log_h[1:]))[settle:].mean(dim=(0, 2))
+    measured = crossing(SIGMOID_PROBE, factor.numpy())
+    at = int(np.argmin([abs(s - (theory or 0)) for s in SIGMOID_PROBE]))
+    return {
+        "probe": list(SIGMOID_PROBE),
+        "theory_chi": rounded(deep_chi("sigmoid", SIGMOID_PROBE, depth).tolist(), 4),
+        "measured_factor": rounded(factor.tolist(), 4),
+        "critical_theory": rounded(theory, 4) if theory else None,
+        "critical_measured": rounded(measured, 4) if measured else None,
+        "measured_over_theory": rounded(measured / theory, 4) if measured and theory else None,
+        # the diagnosis tool's saturated share at the probe nearest the critical σ_w
+        "saturated_near_critical": rounded(
+            float(m["saturated"][:, 0, at].amax(dim=0).median()), 4
+        ),
+        "nearest_probe": SIGMOID_PROBE[at],
+    }
+
+
+def relu_drift(rng, width: int, batch: int, depth: int, draws: int = 64) -> dict:
+    """The finite-width drift of the He ReLU network, over many networks: the mean over
+    draws of log10 ‖∂L/∂h_1‖/‖∂L/∂h_L‖ against −(L−1)·5/(4n)/ln 10 (Hanin 2018)."""
+    weights = torch.randn(draws, depth, width, width, generator=rng) / math.sqrt(width)
+    inputs = torch.randn(draws, batch, width, generator=rng)
+    readout = torch.randn(draws, batch, width, generator=rng)
+    m = run("relu", "none", [depth], weights, inputs, readout, (math.sqrt(2),),
+            skips=("none",))[depth]
+    log_h = torch.log10(m["grad_h"][:, 0, 0])  # (layers, draws)
+    measured = float((log_h[0] - log_h[-1]).mean())
+    predicted = -(depth - 1) * 5 / (4 * width) / math.log(10)
+    return {
+        "draws": draws,
+        "measured": rounded(measured, 4),
+        "predicted": rounded(predicted, 4),
+        "ratio": rounded(measured / predicted, 4),
+    }
+
+
 # --8<-- [start:measure]
 def measure(
     width: int = 32,
@@ -324,6 +400,8 @@ def measure(
                     for skip, (record, stats) in summarise(grid[depth], settle).items():
                         profiles[f"{act}/{norm}/{skip}/{depth}"] = record
                         summary[f"{act}/{norm}/{skip}/{depth}"] = stats
+        critical = sigmoid_critical(weights, inputs, readout, max(depths), settle)
+        drift = relu_drift(rng, width, 1, max(depths))  # one input: Hanin's setting
         theory = {
             act: {
                 "critical": critical_sigmas(act, depths),
@@ -356,9 +434,11 @@ def measure(
             "dead": GradientFlowRecorder.DEAD,
         },
         "theory": theory,
+        "sigmoid_critical": critical,
+        "relu_drift": drift,
         "profiles": profiles,
         "summary": summary,
-        "checks": checks(summary, list(activations), list(sigmas), max(depths)),
+        "checks": checks(summary, list(activations), list(sigmas), max(depths), width),
     }
 
 
@@ -423,7 +503,7 @@ def summarise(m: dict, settle: int) -> dict:
     return out
 
 
-def checks(summary: dict, activations: list, sigmas: list, depth: int) -> dict:
+def checks(summary: dict, activations: list, sigmas: list, depth: int, width: int) -> dict:
     """The numbers the claims and the page's prose use (depth ``depth``)."""
     index = {
         name: min(range(len(sigmas)), key=lambda i: abs(sigmas[i] - v))
@@ -451,9 +531,18 @@ def checks(summary: dict, activations: list, sigmas: list, depth: int) -> dict:
         "presets": presets,
         "relu_he_trend": presets["relu"]["he"]["trend"],
         "relu_he_decades": presets["relu"]["he"]["first_last"],
+        # Hanin (2018): at χ = 1 the per-layer factor X of ‖∂L/∂h‖² has E[X] = 1 and, for
+        # ReLU, Var[X] ≈ 5/n, so E[ln X] ≈ −5/(2n): ln‖∂L/∂h‖ drifts by −5/(4n) per layer
+        "relu_he_drift_predicted": rounded(-(depth - 1) * 5 / (4 * width) / math.log(10), 4),
+        "relu_he_drift_ratio": rounded(
+            presets["relu"]["he"]["first_last"]
+            / (-(depth - 1) * 5 / (4 * width) / math.log(10)),
+            4,
+        ),
         "relu_default_decades": presets["relu"]["default"]["first_last"],
         "sigmoid_best_decades": max(plain["sigmoid"]["first_last"]),
         "relu_batchnorm_least": min(summary[f"relu/batch/none/{depth}"]["first_last"]),
+        "grid_largest_sigma": max(sigmas),
         "relu_naive_he": summary[f"relu/none/naive/{depth}"]["first_last"][he],
         "relu_scaled_he": summary[f"relu/none/scaled/{depth}"]["first_last"][he],
     }
@@ -606,16 +695,15 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "factor_matches_chi",
-        "Without normalisation or skips, the measured per-layer factor of ‖∂L/∂h‖² "
-        "matches the mean-field χ "
-        "of the same networks at every activation and σ_w (100 layers): worst "
-        "relative error.",
+        "Without normalisation or skips, the measured per-layer factor of "
+        "$\\|\\partial L/\\partial h\\|^2$ matches the mean-field $\\chi$ of the same "
+        "networks at every activation and $\\sigma_w$ (100 layers): worst relative error.",
         lambda r: r["checks"]["chi_error_max"],
         at_most=0.2,
     ),
     Claim(
         "he_relu_healthy",
-        "With kaiming_normal_ (σ_w = √2), 100 ReLU layers are healthy for the "
+        "With kaiming_normal_ ($\\sigma_w = \\sqrt{2}$), 100 ReLU layers are healthy for the "
         "diagnosis tool: trend of the "
         "gradient-to-weight ratio, in decades.",
         lambda r: r["checks"]["relu_he_trend"],
@@ -624,33 +712,71 @@ CLAIMS = (
     ),
     Claim(
         "default_relu_vanishes",
-        "With nn.Linear's default (σ_w = 1/√3), the ReLU network's gradient falls "
-        "over 100 layers: "
-        "log₁₀ first/last.",
+        "With nn.Linear's default ($\\sigma_w = 1/\\sqrt{3}$), the ReLU network's "
+        "gradient falls over 100 layers: $\\log_{10}$ first/last.",
         lambda r: r["checks"]["relu_default_decades"],
         at_most=-20,
     ),
     Claim(
         "sigmoid_always_vanishes",
-        "Sigmoid networks without normalisation vanish at every σ_w up to 4 (100 "
-        "layers): the largest "
-        "log₁₀ first/last.",
+        "Sigmoid networks without normalisation vanish at every $\\sigma_w$ of the grid, "
+        "up to 4 (100 layers): the largest $\\log_{10}$ first/last.",
         lambda r: r["checks"]["sigmoid_best_decades"],
         at_most=-10,
     ),
     Claim(
+        "sigmoid_critical_beyond_grid",
+        "A bias-free sigmoid network does have a critical weight scale: the mean-field "
+        "$\\chi$ reaches 1 at $\\sigma_w$ near 10, far beyond the grid's largest $\\sigma_w$.",
+        lambda r: r["sigmoid_critical"]["critical_theory"],
+        at_least=8,
+        at_most=12,
+        fmt=".1f",
+    ),
+    Claim(
+        "sigmoid_measured_factor_crosses_one",
+        "The same networks, measured at $\\sigma_w$ from 6 to 16: the measured per-layer "
+        "factor of $\\|\\partial L/\\partial h\\|^2$ crosses 1 too, at a somewhat larger "
+        "$\\sigma_w$ (measured crossing over the mean-field one).",
+        lambda r: r["sigmoid_critical"]["measured_over_theory"],
+        at_least=1.0,
+        at_most=1.6,
+        fmt=".2f",
+        shows=("measured critical $\\sigma_w$",
+               lambda r: r["sigmoid_critical"]["critical_measured"], ".1f"),
+    ),
+    Claim(
+        "sigmoid_saturated_at_critical",
+        "There the network is deep in saturation: the diagnosis tool's share of "
+        "saturated units at the probe nearest the critical $\\sigma_w$.",
+        lambda r: r["sigmoid_critical"]["saturated_near_critical"],
+        at_least=0.5,
+        fmt=".2f",
+    ),
+    Claim(
+        "relu_he_drift_matches_hanin",
+        "At $\\sigma_w = \\sqrt{2}$ the ReLU gradient's typical size drifts down by about "
+        "$5/(4n)$ per layer in its logarithm (Hanin 2018): measured decades over 100 "
+        "layers for one input, mean over 64 networks, over the predicted ones.",
+        lambda r: r["relu_drift"]["ratio"],
+        at_least=0.6,
+        at_most=1.4,
+        fmt=".2f",
+        shows=("measured mean $\\log_{10}$ first/last",
+               lambda r: r["relu_drift"]["measured"], ".2f"),
+    ),
+    Claim(
         "batchnorm_explodes",
         "BatchNorm without skips makes the ReLU gradient grow toward the input at "
-        "every σ_w (100 layers): "
-        "the smallest log₁₀ first/last.",
+        "every $\\sigma_w$ (100 layers): the smallest $\\log_{10}$ first/last.",
         lambda r: r["checks"]["relu_batchnorm_least"],
         at_least=5,
     ),
     Claim(
         "scaled_skips_tame",
         "With He weights, 100 naive ReLU skip blocks explode, while blocks scaled by "
-        "1/√L stay within a few "
-        "decades: log₁₀ first/last, naive minus scaled.",
+        "$1/\\sqrt{L}$ stay within a few decades: $\\log_{10}$ first/last, naive minus "
+        "scaled.",
         lambda r: r["checks"]["relu_naive_he"] - r["checks"]["relu_scaled_he"],
         at_least=10,
     ),

@@ -20,7 +20,37 @@ from snippets.common import Claim, generator, mlp, new_figure, rounded
 
 # --8<-- [start:measure]
 F16, BF16 = torch.finfo(torch.float16), torch.finfo(torch.bfloat16)
+F32 = torch.finfo(torch.float32)
 F16_SUBNORMAL = F16.tiny * F16.eps  # 2⁻¹⁴ · 2⁻¹⁰ = 2⁻²⁴: the last step above zero
+BF16_SUBNORMAL = BF16.tiny * BF16.eps  # 2⁻¹²⁶ · 2⁻⁷ = 2⁻¹³³
+F32_SUBNORMAL = F32.tiny * F32.eps  # 2⁻¹²⁶ · 2⁻²³ = 2⁻¹⁴⁹
+
+
+def flushes_below(dtype, smallest_subnormal: float, source=torch.float32) -> dict:
+    """Where storing a number of type ``source`` in ``dtype`` starts returning zero,
+    measured: half the smallest subnormal rounds to zero (a tie, to the even neighbour
+    0), the next ``source`` number above it does not."""
+    half = torch.tensor(smallest_subnormal / 2, dtype=source)
+    above = torch.nextafter(half, torch.tensor(1.0, dtype=source))
+    subnormal = torch.tensor(smallest_subnormal, dtype=source)
+    return {
+        "threshold": float(half),
+        "half_is_zero": bool(half.to(dtype) == 0),
+        "above_is_subnormal": float(above.to(dtype)) == smallest_subnormal,
+        "subnormal_is_kept": float(subnormal.to(dtype)) == smallest_subnormal,
+    }
+
+
+def format_bits(info) -> dict:
+    """Exponent and mantissa bits of a format, from its finfo: eps = 2^−mantissa."""
+    mantissa = round(-np.log2(info.eps))
+    return {"exponent": info.bits - 1 - mantissa, "mantissa": mantissa}
+
+
+def layers_to_reach(start: float, floor: float, per_layer: float = 4.0) -> float:
+    """How many layers that shrink a gradient by ``per_layer`` take it from ``start`` to
+    ``floor``: log_4(start / floor)."""
+    return float(np.log(start / floor) / np.log(per_layer))
 
 
 def weight_gradients(
@@ -77,6 +107,26 @@ def measure(depth: int = 12, width: int = 64, batch: int = 64, seed: int = 0) ->
         "float16_smallest_subnormal": F16_SUBNORMAL,
         "float16_eps": F16.eps,
         "bfloat16_smallest_normal": BF16.tiny,
+        "bfloat16_smallest_subnormal": BF16_SUBNORMAL,
+        "float32_smallest_normal": F32.tiny,
+        "float32_smallest_subnormal": F32_SUBNORMAL,
+        "format_bits": {
+            "float16": format_bits(F16),
+            "bfloat16": format_bits(BF16),
+            "float32": format_bits(F32),
+        },
+        "flush": {
+            "float16": flushes_below(torch.float16, F16_SUBNORMAL),
+            "bfloat16": flushes_below(torch.bfloat16, BF16_SUBNORMAL),
+            "float32": flushes_below(torch.float32, F32_SUBNORMAL, torch.float64),
+        },
+        # the derivation's example: a gradient entry of 10⁻³ that shrinks 4× per layer
+        "example_gradient": 1e-3,
+        "layers_to_flush": {
+            "float16": rounded(layers_to_reach(1e-3, F16_SUBNORMAL / 2)),
+            "float32": rounded(layers_to_reach(1e-3, F32_SUBNORMAL / 2)),
+            "float32_normal": rounded(layers_to_reach(1e-3, F32.tiny)),
+        },
         "bfloat16_eps": BF16.eps,
         "median": column("median"),
         "p05": column("p05"),
@@ -88,13 +138,19 @@ def measure(depth: int = 12, width: int = 64, batch: int = 64, seed: int = 0) ->
         "computed_float16_zero": computed16,
         "first_layer_median": layers[0]["median"],
         "last_layer_median": layers[-1]["median"],
+        "decades_spanned": rounded(np.log10(layers[-1]["median"] / layers[0]["median"])),
         "layers_wiped_cast": sum(v == 1.0 for v in cast16),  # every entry lost
         "layers_wiped_computed": sum(v == 1.0 for v in computed16),
         "overall_cast_float16_zero": rounded(np.mean(cast16)),
         "overall_computed_float16_zero": rounded(np.mean(computed16)),
         "max_bfloat16_zero": max(column("cast_bfloat16_zero")),
         "max_float32_zero": max(column("float32_zero")),
-        "exercise": {"layer_5_cast": cast16[4], "layer_5_computed": computed16[4]},
+        "exercise": {
+            "layer": 5,
+            "layer_5_cast": cast16[4],
+            "layer_5_computed": computed16[4],
+            "layer_5_median_over_subnormal": rounded(layers[4]["median"] / F16_SUBNORMAL),
+        },
         "computed_minus_cast": rounded(np.mean(computed16) - np.mean(cast16)),
     }
 
@@ -209,6 +265,21 @@ CLAIMS = (
         lambda r: r["max_float32_zero"],
         at_most=0,
         fmt=".2f",
+    ),
+    Claim(
+        "float16_flushes_below_half_its_smallest_subnormal",
+        "Storing in float16 returns zero from half its smallest subnormal down, "
+        "$2^{-25}$, and a subnormal just above it: measured by casting both numbers.",
+        lambda r: r["flush"]["float16"]["half_is_zero"]
+        and r["flush"]["float16"]["above_is_subnormal"],
+    ),
+    Claim(
+        "bfloat16_has_subnormals",
+        "bfloat16 keeps subnormal numbers down to $2^{-133}$ (stored and read back "
+        "unchanged), and flushes from half of it down.",
+        lambda r: r["flush"]["bfloat16"]["subnormal_is_kept"]
+        and r["flush"]["bfloat16"]["half_is_zero"]
+        and r["flush"]["bfloat16"]["above_is_subnormal"],
     ),
     Claim(
         "bfloat16_keeps_every_entry",

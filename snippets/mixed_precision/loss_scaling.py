@@ -15,6 +15,8 @@ and the relative error against float32 for S = 1, 2⁸, 2¹⁶ and 2²⁸; then 
 and record the scale, the skipped steps and the loss.
 """
 
+import inspect
+
 import numpy as np
 import torch
 from torch import nn
@@ -109,6 +111,11 @@ def measure(
         for mode in ("float32", "float16", "scaled")
     }
     final = {mode: run["loss"][-1] for mode, run in runs.items()}
+    # Exercise 2: layers that lose most (over half) of their entries, at S = 1 and 2⁸
+    losing_most = {k: sum(v > 0.5 for v in by_scale[f"s{k}"]["lost"]) for k in (0, 8)}
+    # the float32 gradient's median entry, layer by layer: its mean factor per layer
+    medians = [float(g.abs().median()) for g in scaled_gradients(model, x, y, 1.0, False)]
+    per_layer = (medians[-1] / medians[0]) ** (1 / (depth - 1))
     return {
         "depth": depth,
         "steps": steps,
@@ -128,9 +135,19 @@ def measure(
         ),
         "largest_scale": max(runs["scaled"]["scale"]),
         "largest_scale_log2": int(np.log2(max(runs["scaled"]["scale"]))),
+        "default_growth_interval": inspect.signature(torch.amp.GradScaler)
+        .parameters["growth_interval"]
+        .default,
         "exercise": {
             "s8_first_lost": by_scale["s8"]["lost"][0],
             "s8_second_lost": by_scale["s8"]["lost"][1],
+            "losing_most_s0": losing_most[0],
+            "losing_most_s8": losing_most[8],
+            # how far the lost region moved toward the input, in layers
+            "shift": losing_most[0] - losing_most[8],
+            # 2⁸ is log₄(2⁸) = 4 layers' worth of a 4× shrink per layer
+            "predicted_shift": rounded(np.log(2.0**8) / np.log(per_layer)),
+            "per_layer_factor": rounded(per_layer),
         },
     }
 
@@ -212,7 +229,7 @@ CLAIMS = (
     ),
     Claim(
         "scale_2_16_recovers_entries",
-        "With S = 2¹⁶ no layer loses more than 2 % of its entries "
+        "With $S = 2^{16}$ no layer loses more than 2 % of its entries "
         "(largest share lost).",
         lambda r: r["s16_max_lost"],
         at_most=0.02,
@@ -227,8 +244,19 @@ CLAIMS = (
         fmt=".3f",
     ),
     Claim(
+        "scale_2_8_shifts_by_its_layers_worth",
+        "$S = 2^8$ moves the lost region toward the input by as many layers as it takes "
+        "the gradient to shrink by $2^8$ (shift in layers losing most of their entries, "
+        "minus $\\log 2^8$ over the log of the measured factor per layer).",
+        lambda r: r["exercise"]["shift"] - r["exercise"]["predicted_shift"],
+        at_least=-1,
+        at_most=1,
+        fmt=".2f",
+        shows=("shift, in layers", lambda r: r["exercise"]["shift"], "d"),
+    ),
+    Claim(
         "scale_2_28_overflows",
-        "S = 2²⁸ overflows float16: some gradient is infinite, and a GradScaler would "
+        "$S = 2^{28}$ overflows float16: some gradient is infinite, and a GradScaler would "
         "skip the step.",
         lambda r: not r["s28_finite"],
     ),

@@ -22,6 +22,7 @@ from snippets.common import Claim, generator, new_figure, rounded
 
 # --8<-- [start:measure]
 DEPTHS = (10, 20, 50, 100, 200)
+RATE_DEPTHS = (20, 50)
 # singular values below this are counted, not drawn (float64 resolves ≥ 1e-13)
 FLOOR = 1e-6
 
@@ -59,6 +60,8 @@ def spectrum_stats(J: torch.Tensor) -> dict:
         "passing_share": float(np.mean(s >= s[0] / 2)),
         "spread": float(s[0] / s[len(s) // 2]),  # largest over median singular value
         "below_floor": int(np.sum(s < FLOOR)),
+        # ln ‖Jᵀ e_j‖² averaged over the output directions e_j: one direction's gain
+        "log_direction_gain": float(torch.log(J.pow(2).sum(dim=1)).mean()),
     }
 
 
@@ -91,6 +94,9 @@ def measure(width: int = 32, depths=DEPTHS, networks: int = 4, seed: int = 0) ->
                     "log10_mean_square": rounded(
                         np.mean([math.log10(s["mean_square"]) for s in stats])
                     ),
+                    "log_direction_gain": rounded(
+                        np.mean([s["log_direction_gain"] for s in stats])
+                    ),
                 }
             cases[f"{activation}_{init}"] = by_depth
     deepest = f"depth_{max(depths)}"
@@ -103,7 +109,24 @@ def measure(width: int = 32, depths=DEPTHS, networks: int = 4, seed: int = 0) ->
     )
     theory = math.log10(math.e) * (lyapunov(1) - lyapunov(width // 2 + 1))
     gauss = cases["linear_gaussian"]
-    slope = (gauss["depth_50"]["log10_spread"] - gauss["depth_20"]["log10_spread"]) / 30
+    near, far = RATE_DEPTHS  # the spread's growth rate, between these depths
+    slope = (
+        gauss[f"depth_{far}"]["log10_spread"] - gauss[f"depth_{near}"]["log10_spread"]
+    ) / (far - near)
+    # ‖Jᵀv‖² has expectation 1 at every depth, but each layer multiplies it by χ²_n/n,
+    # whose log has mean ψ(n/2) − ln(n/2) ≈ −1/n: a typical direction's gain is e^{−L/n}.
+    log_drift = float(torch.special.digamma(torch.tensor(width / 2))) - math.log(width / 2)
+    typical = {f"depth_{d}": rounded(math.exp(-d / width)) for d in depths}
+    direction_gain = {  # measured typical gain of one direction, e^{mean of ln ‖Jᵀe_j‖²}
+        f"depth_{d}": rounded(math.exp(gauss[f"depth_{d}"]["log_direction_gain"]))
+        for d in depths
+    }
+    typical_error = {  # measured mean of ln ‖Jᵀe_j‖² over its expectation L·(ψ(n/2) − ln(n/2))
+        f"depth_{d}": rounded(gauss[f"depth_{d}"]["log_direction_gain"] / (d * log_drift))
+        for d in depths
+    }
+    # float64 resolves singular values down to about eps · σ_max: a spread cannot exceed it
+    resolution = -math.log10(torch.finfo(torch.float64).eps)
     return {
         "width": width,
         "depths": list(depths),
@@ -116,6 +139,17 @@ def measure(width: int = 32, depths=DEPTHS, networks: int = 4, seed: int = 0) ->
         "spread_per_layer": rounded(slope),
         "theory_spread_per_layer": rounded(theory),
         "spread_rate_error": rounded(abs(slope / theory - 1)),
+        "typical_mean_square": typical,
+        "typical_direction_gain": direction_gain,
+        # pooled over every depth: Σ mean ln ‖Jᵀe_j‖² over Σ L·(ψ(n/2) − ln(n/2))
+        "typical_drift_ratio": rounded(
+            sum(gauss[f"depth_{d}"]["log_direction_gain"] for d in depths)
+            / (sum(depths) * log_drift)
+        ),
+        "typical_mean_square_error": typical_error,
+        "float64_decades": rounded(resolution),
+        "theory_spread": {f"depth_{d}": rounded(theory * d) for d in depths},
+        "spread_rate_depths": list(RATE_DEPTHS),
         "exercise": {
             "gaussian_linear_below_floor_50": cases["linear_gaussian"]["depth_50"][
                 "below_floor"
@@ -247,16 +281,28 @@ CLAIMS = (
     Claim(
         "gaussian_critical_mean_square",
         "With Gaussian weights on the critical line the mean squared singular value is "
-        "about 1 at depth 10 (log10 of it, averaged over networks).",
+        "about 1 at depth 10 ($\\log_{10}$ of it, averaged over networks).",
         lambda r: r["cases"]["linear_gaussian"]["depth_10"]["log10_mean_square"],
         at_least=-0.4,
         at_most=0.4,
         fmt=".2f",
     ),
     Claim(
+        "gaussian_mean_square_typical_drifts",
+        "…but that is an expectation: one direction's squared gain $\\|J^\\top e_j\\|^2$ "
+        "typically falls as $e^{-L/n}$: the mean of its logarithm over directions, networks "
+        "and depths, over its expectation $L\\,(\\psi(n/2) - \\ln(n/2)) \\approx -L/n$.",
+        lambda r: r["typical_drift_ratio"],
+        at_least=0.5,
+        at_most=1.5,
+        fmt=".2f",
+        shows=("typical gain at depth 50",
+               lambda r: r["typical_direction_gain"]["depth_50"], ".2f"),
+    ),
+    Claim(
         "gaussian_spread_explodes",
-        "…yet at depth 50 the largest singular value is over 10⁶ times the median one "
-        "(log10 of the ratio).",
+        "…yet at depth 50 the largest singular value is over $10^6$ times the median one "
+        "($\\log_{10}$ of the ratio).",
         lambda r: r["cases"]["linear_gaussian"]["depth_50"]["log10_spread"],
         at_least=6,
         fmt=".2f",
@@ -272,7 +318,7 @@ CLAIMS = (
     Claim(
         "orthogonal_tanh_stays_clustered",
         "With orthogonal weights a 200-layer tanh network's largest singular value is "
-        "within 10× of the median one (log10 of the ratio).",
+        "within $10\\times$ of the median one ($\\log_{10}$ of the ratio).",
         lambda r: r["cases"]["tanh_orthogonal"]["depth_200"]["log10_spread"],
         at_most=1.0,
         fmt=".2f",

@@ -182,8 +182,8 @@ CLAIMS = (
     Claim(
         "preln_falls_as_inverse_sqrt_depth",
         "In a 24-layer pre-LN encoder the gradient falls from the first layer to the "
-        "last roughly as l^(−1/2): fitted exponent of ‖∂L/∂W_l‖ against the layer index"
-        " l.",
+        "last roughly as $l^{-1/2}$: fitted exponent of $\\|\\partial L/\\partial W_l\\|$ "
+        "against the layer index $l$.",
         lambda r: r["pre_exponent"],
         at_least=-0.75,
         at_most=-0.25,

@@ -171,3 +171,19 @@ def test_published_grid_is_complete_and_small():
             }, (key, name)
     text = json.dumps(results, indent=1, sort_keys=True)
     assert len(gzip.compress(text.encode())) < 280_000
+
+
+def test_deep_chi_of_a_linear_network_is_sigma_squared():
+    # χ = σ_w² E[φ′²] with φ′ = 1: an exact check of the quadrature and the recursion.
+    import numpy as np
+
+    from snippets.explore import explorer_grid as grid
+
+    assert np.allclose(grid.deep_chi("linear", [0.5, 1.0, 2.0], 10), [0.25, 1.0, 4.0])
+
+
+def test_crossing_interpolates_in_log_space():
+    from snippets.explore import explorer_grid as grid
+
+    assert abs(grid.crossing([1.0, 4.0], [0.5, 2.0]) - 2.0) < 1e-12
+    assert grid.crossing([1.0, 2.0], [0.5, 0.9]) is None

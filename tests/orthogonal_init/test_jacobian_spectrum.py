@@ -37,3 +37,12 @@ def test_orthogonal_weights_are_orthogonal():
 
     w = snippet.weights("orthogonal", 16, generator(0))
     assert torch.allclose(w @ w.T, torch.eye(16, dtype=torch.float64), atol=1e-12)
+
+
+def test_an_orthogonal_jacobian_passes_every_direction_whole():
+    import torch
+
+    from snippets.orthogonal_init import jacobian_spectrum as snippet
+
+    J = snippet.jacobian("orthogonal", "linear", 20, 16, torch.Generator().manual_seed(0))
+    assert abs(snippet.spectrum_stats(J)["log_direction_gain"]) < 1e-12
