@@ -24,7 +24,7 @@
       skips: { none: "none", naive: "naive: h + f(h)", scaled: "scaled: h + f(h)/√L" },
       skipNames: { none: "none", naive: "naive", scaled: "scaled" },
       presets: { default: "nn.Linear default", xavier: "Xavier", he: "He", tanh_gain: "tanh gain 5/3" },
-      settings: "Network settings", activation: "Activation", weightScale: "Weight scale σ",
+      skipToExplorer: "Skip to the explorer's controls", settings: "Network settings", activation: "Activation", weightScale: "Weight scale σ",
       libraryPresets: "Library presets", depth: "Depth L ", normalisation: "Normalisation",
       skipConnections: "Skip connections",
       layers: function (n) { return n + " layers"; },
@@ -142,7 +142,7 @@
       skips: { none: "无", naive: "朴素：h + f(h)", scaled: "缩放：h + f(h)/√L" },
       skipNames: { none: "无", naive: "朴素", scaled: "缩放" },
       presets: { default: "nn.Linear 默认", xavier: "Xavier", he: "He", tanh_gain: "tanh 增益 5/3" },
-      settings: "网络设置", activation: "激活函数", weightScale: "权重尺度 σ",
+      skipToExplorer: "跳到交互探索的设置", settings: "网络设置", activation: "激活函数", weightScale: "权重尺度 σ",
       libraryPresets: "库的预设", depth: "深度 L ", normalisation: "归一化",
       skipConnections: "跳跃连接",
       layers: function (n) { return n + " 层"; },
@@ -606,6 +606,16 @@
     var act = html("select", { id: "bx-act" }, actBox);
     grid.activations.forEach(function (a) { html("option", { value: a }, act, T.labels[a]); });
     act.addEventListener("change", function () { set({ act: act.value }); });
+    // Material's "Skip to content" link (the page's first tab stop, redrawn on every page) leads
+    // here to the first control, past the header and the text above.
+    var skipLink = document.querySelector("a.md-skip");
+    if (skipLink) {
+      skipLink.textContent = T.skipToExplorer;
+      skipLink.addEventListener("click", function (event) {
+        event.preventDefault();  // focus the control without a fragment: the link keeps the settings
+        act.focus();
+      });
+    }
 
     var depthBox = html("div", { class: "bx-field bx-depth" }, form);
     var depthLabel = html("label", { for: "bx-depth" }, depthBox, T.depth);
