@@ -81,8 +81,8 @@
             " to " + atFirst + " at layer 1, " + decades + " decades, beyond the diagnosis tool's limit of " + limit + ".";
         },
         level: function (depth, atLast, atFirst, decades, limit) {
-          return "The gradient keeps its scale on its way back to the input: ‖∂L/∂hₗ‖ goes from " + atLast + " at layer " + depth +
-            " to " + atFirst + " at layer 1, within the diagnosis tool's limit of ±" + limit + " decades.";
+          return "The gradient stays within the diagnosis tool's limit on its way back to the input: ‖∂L/∂hₗ‖ goes from " + atLast +
+            " at layer " + depth + " to " + atFirst + " at layer 1, within ±" + limit + " decades.";
         }
       },
       toolHealthy: function (trend, forward, limit) {
@@ -194,8 +194,8 @@
             "，增加 " + decades + " 个数量级，超出诊断工具 " + limit + " 个数量级的界限。";
         },
         level: function (depth, atLast, atFirst, decades, limit) {
-          return "梯度在传回输入的途中保持量级：‖∂L/∂hₗ‖ 从第 " + depth + " 层的 " + atLast + " 变为第 1 层的 " + atFirst +
-            "，在诊断工具 ±" + limit + " 个数量级的界限之内。";
+          return "梯度在传回输入的途中保持在诊断工具的界限之内：‖∂L/∂hₗ‖ 从第 " + depth + " 层的 " + atLast + " 变为第 1 层的 " +
+            atFirst + "，在 ±" + limit + " 个数量级之内。";
         }
       },
       toolHealthy: function (trend, forward, limit) {

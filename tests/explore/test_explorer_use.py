@@ -307,9 +307,9 @@ FLAG_WORDS = {
 }
 CHART_WORDS = {
     "en": {"vanishes": "The gradient vanishes", "explodes": "The gradient explodes",
-           "level": "The gradient keeps its scale"},
+           "level": "The gradient stays within the diagnosis tool's limit"},
     "zh": {"vanishes": "梯度在传回输入的途中消失", "explodes": "梯度在传回输入的途中爆炸",
-           "level": "梯度在传回输入的途中保持量级"},
+           "level": "梯度在传回输入的途中保持在诊断工具的界限之内"},
 }
 HEALTHY = {"en": "Healthy.", "zh": "健康。"}
 UNFLAGGED = {
