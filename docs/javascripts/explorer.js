@@ -54,7 +54,7 @@
       },
       cellsLabel: "Weight scale and depth",
       presetsOnMap: "Library presets on the map",
-      scaleCaption: "colour: first/last ‖∂L/∂h‖ (blue vanishes, red explodes)",
+      scaleCaption: "colour: first/last ‖∂L/∂h‖", scaleMeaning: " (blue vanishes, red explodes)",
       criticalLegend: "critical σw",
       cellTitle: function (sigma, depth, value) { return "σw = " + sigma + ", depth " + depth + ": first/last = " + value; },
       presetMarker: function (name, sigma, xi) { return name + " (σw = " + sigma + "): depth scale ξ = " + xi; },
@@ -171,7 +171,7 @@
       },
       cellsLabel: "权重尺度与深度",
       presetsOnMap: "图上的库预设",
-      scaleCaption: "颜色：第一层/最后一层 ‖∂L/∂h‖（蓝：消失，红：爆炸）",
+      scaleCaption: "颜色：第一层/最后一层 ‖∂L/∂h‖", scaleMeaning: "（蓝：消失，红：爆炸）",
       criticalLegend: "临界 σw",
       cellTitle: function (sigma, depth, value) { return "σw = " + sigma + "，深度 " + depth + "：第一层/最后一层 = " + value; },
       presetMarker: function (name, sigma, xi) { return name + "（σw = " + sigma + "）：深度尺度 ξ = " + xi; },
@@ -496,16 +496,30 @@
       el("text", { x: logX(t), y: bottom + 15, "text-anchor": "middle" }, svg).textContent = t;
     });
     el("text", { x: (m.left + width - m.right) / 2, y: bottom + 31, "text-anchor": "middle" }, svg).textContent = T.mapAxis;
-    colourScale(svg, m.left, bottom + 50, Math.min(260, (width - m.left - m.right) * 0.55), critical.length > 0);
+    var below = colourScale(svg, m.left, bottom + 50, Math.min(260, (width - m.left - m.right) * 0.55), width - m.left - 4,
+      critical.length > 0);
+    if (below) {  // the scale's caption took two lines: make room for them
+      height += below;
+      svg.setAttribute("height", height);
+      svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    }
 
     if (focusedPreset) markers.querySelector("[data-preset='" + focusedPreset + "']").focus({ preventScroll: true });
     else if (focused && chosen) chosen.focus({ preventScroll: true });
   }
 
   // The colour scale under the map, drawn from cellColour itself (both mix linearly in RGB), and
-  // a sample of the critical line when the map has one.
-  function colourScale(svg, x, top, width, withCritical) {
-    el("text", { x: x, y: top }, svg).textContent = T.scaleCaption;
+  // a sample of the critical line when the map has one. Its caption takes one line if it fits in
+  // `room` (px), two on a narrow screen; returns the height the second line added.
+  function colourScale(svg, x, top, width, room, withCritical) {
+    var caption = el("text", { x: x, y: top }, svg), added = 0;
+    caption.textContent = T.scaleCaption + T.scaleMeaning;
+    if (caption.getComputedTextLength && caption.getComputedTextLength() > room) {
+      caption.textContent = T.scaleCaption;
+      el("text", { x: x, y: top + 14 }, svg).textContent = T.scaleMeaning.trim();
+      added = 14;
+      top += added;
+    }
     var stops = el("linearGradient", { id: "bx-scale-colours" }, el("defs", {}, svg));
     [-1, 0, 1].forEach(function (t) {
       el("stop", { offset: (t + 1) / 2, "stop-color": cellColour(t * MAP_LIMIT) }, stops);
@@ -519,11 +533,12 @@
       el("text", { x: tx, y: barTop + barHeight + 14, "text-anchor": t === -1 ? "start" : t === 1 ? "end" : "middle" }, svg)
         .textContent = label;
     });
-    if (!withCritical) return;
+    if (!withCritical) return added;
     var cx = x + width + 16, cy = barTop + barHeight / 2;
     el("line", { x1: cx, x2: cx + 26, y1: cy, y2: cy, class: "bx-critical-halo" }, svg);
     el("line", { x1: cx, x2: cx + 26, y1: cy, y2: cy, class: "bx-critical-sample" }, svg);
     el("text", { x: cx + 32, y: cy + 4 }, svg).textContent = T.criticalLegend;
+    return added;
   }
 
   function xiText(xi, short) {
