@@ -1,7 +1,8 @@
 // The Explore page: controls, charts and the order/chaos map, drawn as SVG from the
 // measured grid (results/explorer_grid.json, written by snippets/explore/explorer_grid.py).
-// The browser only decodes, looks up and draws what PyTorch measured at build time; the one
-// thing it computes is the colour of a map cell. Does nothing on pages without the explorer.
+// The browser only decodes, looks up and draws what PyTorch measured at build time; all it
+// computes is the colour of a map cell and which way the drawn gradient goes (for the verdict).
+// Does nothing on pages without the explorer.
 (function () {
   "use strict";
 
@@ -23,11 +24,7 @@
       skips: { none: "none", naive: "naive: h + f(h)", scaled: "scaled: h + f(h)/√L" },
       skipNames: { none: "none", naive: "naive", scaled: "scaled" },
       presets: { default: "nn.Linear default", xavier: "Xavier", he: "He", tanh_gain: "tanh gain 5/3" },
-      flags: {
-        vanishing: "vanishing", exploding: "exploding", forward_collapses: "forward collapse",
-        forward_explodes: "forward explosion", saturated: "saturated units", dead: "dead units"
-      },
-      settings: "Network settings", activation: "Activation", weightScale: "Weight scale σ",
+      skipToExplorer: "Skip to the explorer's controls", settings: "Network settings", activation: "Activation", weightScale: "Weight scale σ",
       libraryPresets: "Library presets", depth: "Depth L ", normalisation: "Normalisation",
       skipConnections: "Skip connections",
       layers: function (n) { return n + " layers"; },
@@ -52,27 +49,76 @@
       mapSetting: function (act, norm, skip) { return act + ", normalisation " + norm + ", skips " + skip; },
       mapFull: function (title, setting) { return title + " (" + setting + ")"; },
       mapAria: function (title, setting) {
-        return title + " (" + setting + "). Columns are the weight scales, rows the depths; click a cell to show it.";
+        return title + " (" + setting + "). Columns are the weight scales, rows the depths; " +
+          "choose a cell with the arrow keys or a click to show it.";
       },
+      cellsLabel: "Weight scale and depth",
+      presetsOnMap: "Library presets on the map",
+      scaleCaption: "colour: first/last ‖∂L/∂h‖", scaleMeaning: " (blue vanishes, red explodes)",
+      criticalLegend: "critical σw",
       cellTitle: function (sigma, depth, value) { return "σw = " + sigma + ", depth " + depth + ": first/last = " + value; },
       presetMarker: function (name, sigma, xi) { return name + " (σw = " + sigma + "): depth scale ξ = " + xi; },
       mapAxis: "weight scale σw (rows: depth)",
       xiLevel: "over 300 layers (level over the 100 measured)",
       xi: function (xi, short) { return xi + " layers" + (short ? "" : " per e-fold of ‖∂L/∂h‖²"); },
-      numbers: function (trend, forward) {
-        return "the gradient-to-weight ratio changes by " + trend + " decades from the output end to the input end, " +
-          "the spread of the layer outputs by " + forward + " from the first layer to the last";
+      // The verdict (see verdict()): a headline, what the chart shows, what the tool flags.
+      issues: {
+        vanishing: "vanishing gradient", exploding: "exploding gradient", forward_collapses: "forward collapse",
+        forward_explodes: "forward explosion", saturated: "saturated units", dead: "dead units"
       },
-      healthy: function (numbers, decades) {
-        return "Healthy: the diagnosis tool raises no flag — " + numbers + " (both within ±" + decades +
-          "), and no layer is saturated or dead.";
+      healthyHeadline: "Healthy.", sentenceGap: " ",
+      headline: function (names) {
+        var text = names.length > 1 ? names.slice(0, -1).join(", ") + " and " + names[names.length - 1] : names[0];
+        return text.charAt(0).toUpperCase() + text.slice(1) + ".";
       },
-      flagged: function (words, numbers, decades, extra) {
-        var head = words[0].charAt(0).toUpperCase() + words[0].slice(1) + (words.length > 1 ? " and " + words.slice(1).join(" and ") : "");
-        return head + ": " + numbers + " (the tool flags beyond ±" + decades + " decades)" + (extra.length ? "; " + extra.join("; ") : "") + ".";
+      gradient: {
+        vanishes: function (depth, atLast, atFirst, decades, limit) {
+          return "The gradient vanishes on its way back to the input: ‖∂L/∂hₗ‖ falls from " + atLast + " at layer " + depth +
+            " to " + atFirst + " at layer 1, " + decades + " decades, beyond the diagnosis tool's limit of " + limit + ".";
+        },
+        explodes: function (depth, atLast, atFirst, decades, limit) {
+          return "The gradient explodes on its way back to the input: ‖∂L/∂hₗ‖ grows from " + atLast + " at layer " + depth +
+            " to " + atFirst + " at layer 1, " + decades + " decades, beyond the diagnosis tool's limit of " + limit + ".";
+        },
+        level: function (depth, atLast, atFirst, decades, limit) {
+          return "The gradient stays within the diagnosis tool's limit on its way back to the input: ‖∂L/∂hₗ‖ goes from " + atLast +
+            " at layer " + depth + " to " + atFirst + " at layer 1, within ±" + limit + " decades.";
+        }
       },
-      saturatedShare: function (share, limit) { return share + " % of one layer's outputs are saturated (flag above " + limit + " %)"; },
-      deadShare: function (share, limit) { return share + " % of one layer's units are dead (flag above " + limit + " %)"; },
+      toolHealthy: function (trend, forward, limit) {
+        if (trend === null || forward === null) return "The diagnosis tool raises no flag.";
+        return "The diagnosis tool raises no flag: the weight gradients relative to the weights (‖∂L/∂Wₗ‖/‖Wₗ‖, fitted across " +
+          "the layers) change by " + trend + " decades toward the input and the spread of the layer outputs by " + forward +
+          " from the first layer to the last, both within ±" + limit + ", and no layer is saturated or dead.";
+      },
+      toolFlags: function (clauses) { return "The diagnosis tool flags " + clauses.join("; ") + "."; },
+      flagClauses: {
+        vanishing: function (trend, limit) {
+          return "vanishing gradients: the weight gradients relative to the weights (‖∂L/∂Wₗ‖/‖Wₗ‖, fitted across the layers) " +
+            "change by " + trend + " decades toward the input, beyond −" + limit;
+        },
+        exploding: function (trend, limit) {
+          return "exploding gradients: the weight gradients relative to the weights (‖∂L/∂Wₗ‖/‖Wₗ‖, fitted across the layers) " +
+            "change by " + trend + " decades toward the input, beyond +" + limit;
+        },
+        forward_collapses: function (forward, limit) {
+          return "a forward collapse: the spread of the layer outputs changes by " + forward +
+            " decades from the first layer to the last, beyond −" + limit;
+        },
+        forward_explodes: function (forward, limit) {
+          return "a forward explosion: the spread of the layer outputs changes by " + forward +
+            " decades from the first layer to the last, beyond +" + limit;
+        },
+        saturated: function (share, limit) { return "saturated units: " + share + " % of one layer's outputs are saturated, above " + limit + " %"; },
+        dead: function (share, limit) { return "dead units: " + share + " % of one layer's units are dead, above " + limit + " %"; }
+      },
+      unflaggedGradient: function (direction, trend, limit, cancelled) {
+        return "The tool does not call the gradient itself " + (direction === "vanishes" ? "vanishing" : "exploding") +
+          " because it judges the weight gradients relative to the weights" +
+          (trend === null ? "" : ", and these change by only " + trend + " decades, within ±" + limit) +
+          (!cancelled ? "." : ": ∂L/∂Wₗ = δₗ·hₗ₋₁ᵀ, and toward the input the layer outputs " +
+            (direction === "vanishes" ? "grow about as much as the gradient shrinks." : "shrink about as much as the gradient grows."));
+      },
       facts: function (depth, ratio, draws, lo, hi, factor, chi) {
         return "Over " + depth + " layers the gradient's first/last ratio is " + ratio + " (median of " + draws +
           " networks; range " + lo + " to " + hi + "); mean measured factor per layer " + factor +
@@ -96,11 +142,7 @@
       skips: { none: "无", naive: "朴素：h + f(h)", scaled: "缩放：h + f(h)/√L" },
       skipNames: { none: "无", naive: "朴素", scaled: "缩放" },
       presets: { default: "nn.Linear 默认", xavier: "Xavier", he: "He", tanh_gain: "tanh 增益 5/3" },
-      flags: {
-        vanishing: "梯度消失", exploding: "梯度爆炸", forward_collapses: "前向坍缩",
-        forward_explodes: "前向爆炸", saturated: "饱和单元", dead: "死亡单元"
-      },
-      settings: "网络设置", activation: "激活函数", weightScale: "权重尺度 σ",
+      skipToExplorer: "跳到交互探索的设置", settings: "网络设置", activation: "激活函数", weightScale: "权重尺度 σ",
       libraryPresets: "库的预设", depth: "深度 L ", normalisation: "归一化",
       skipConnections: "跳跃连接",
       layers: function (n) { return n + " 层"; },
@@ -125,26 +167,66 @@
       mapSetting: function (act, norm, skip) { return act + "，归一化：" + norm + "，跳跃连接：" + skip; },
       mapFull: function (title, setting) { return title + "（" + setting + "）"; },
       mapAria: function (title, setting) {
-        return title + "（" + setting + "）。各列为权重尺度，各行为深度；点击一个格子即可显示该设置。";
+        return title + "（" + setting + "）。各列为权重尺度，各行为深度；用方向键或点击选择一个格子即可显示该设置。";
       },
+      cellsLabel: "权重尺度与深度",
+      presetsOnMap: "图上的库预设",
+      scaleCaption: "颜色：第一层/最后一层 ‖∂L/∂h‖", scaleMeaning: "（蓝：消失，红：爆炸）",
+      criticalLegend: "临界 σw",
       cellTitle: function (sigma, depth, value) { return "σw = " + sigma + "，深度 " + depth + "：第一层/最后一层 = " + value; },
       presetMarker: function (name, sigma, xi) { return name + "（σw = " + sigma + "）：深度尺度 ξ = " + xi; },
       mapAxis: "权重尺度 σw（各行：深度）",
       xiLevel: "超过 300 层（在测量的 100 层上保持平直）",
       xi: function (xi, short) { return (short ? "" : "‖∂L/∂h‖² 每变化 e 倍需 ") + xi + " 层"; },
-      numbers: function (trend, forward) {
-        return "梯度权重比从输出端到输入端变化 " + trend + " 个数量级，" +
-          "各层输出的离散程度从第一层到最后一层变化 " + forward + " 个数量级";
+      issues: {
+        vanishing: "梯度消失", exploding: "梯度爆炸", forward_collapses: "前向坍缩",
+        forward_explodes: "前向爆炸", saturated: "饱和单元", dead: "死亡单元"
       },
-      healthy: function (numbers, decades) {
-        return "健康：诊断工具没有发出任何标记——" + numbers + "（两者都在 ±" + decades + " 之内），也没有哪一层饱和或死亡。";
+      healthyHeadline: "健康。", sentenceGap: "",
+      headline: function (names) { return names.join("、") + "。"; },
+      gradient: {
+        vanishes: function (depth, atLast, atFirst, decades, limit) {
+          return "梯度在传回输入的途中消失：‖∂L/∂hₗ‖ 从第 " + depth + " 层的 " + atLast + " 降到第 1 层的 " + atFirst +
+            "，减少 " + decades + " 个数量级，超出诊断工具 " + limit + " 个数量级的界限。";
+        },
+        explodes: function (depth, atLast, atFirst, decades, limit) {
+          return "梯度在传回输入的途中爆炸：‖∂L/∂hₗ‖ 从第 " + depth + " 层的 " + atLast + " 增长到第 1 层的 " + atFirst +
+            "，增加 " + decades + " 个数量级，超出诊断工具 " + limit + " 个数量级的界限。";
+        },
+        level: function (depth, atLast, atFirst, decades, limit) {
+          return "梯度在传回输入的途中保持在诊断工具的界限之内：‖∂L/∂hₗ‖ 从第 " + depth + " 层的 " + atLast + " 变为第 1 层的 " +
+            atFirst + "，在 ±" + limit + " 个数量级之内。";
+        }
       },
-      flagged: function (words, numbers, decades, extra) {
-        return words.join("、") + "：" + numbers + "（工具在超过 ±" + decades + " 个数量级时发出标记）" +
-          (extra.length ? "；" + extra.join("；") : "") + "。";
+      toolHealthy: function (trend, forward, limit) {
+        if (trend === null || forward === null) return "诊断工具没有发出任何标记。";
+        return "诊断工具没有发出任何标记：权重梯度相对于权重（‖∂L/∂Wₗ‖/‖Wₗ‖，对各层拟合）朝输入方向变化 " + trend +
+          " 个数量级，各层输出的离散程度从第一层到最后一层变化 " + forward + " 个数量级，两者都在 ±" + limit +
+          " 之内，也没有哪一层饱和或死亡。";
       },
-      saturatedShare: function (share, limit) { return "某一层 " + share + " % 的输出饱和（超过 " + limit + " % 即标记）"; },
-      deadShare: function (share, limit) { return "某一层 " + share + " % 的单元死亡（超过 " + limit + " % 即标记）"; },
+      toolFlags: function (clauses) { return "诊断工具标记了" + clauses.join("；") + "。"; },
+      flagClauses: {
+        vanishing: function (trend, limit) {
+          return "梯度消失：权重梯度相对于权重（‖∂L/∂Wₗ‖/‖Wₗ‖，对各层拟合）朝输入方向变化 " + trend + " 个数量级，超出 −" + limit;
+        },
+        exploding: function (trend, limit) {
+          return "梯度爆炸：权重梯度相对于权重（‖∂L/∂Wₗ‖/‖Wₗ‖，对各层拟合）朝输入方向变化 " + trend + " 个数量级，超出 +" + limit;
+        },
+        forward_collapses: function (forward, limit) {
+          return "前向坍缩：各层输出的离散程度从第一层到最后一层变化 " + forward + " 个数量级，超出 −" + limit;
+        },
+        forward_explodes: function (forward, limit) {
+          return "前向爆炸：各层输出的离散程度从第一层到最后一层变化 " + forward + " 个数量级，超出 +" + limit;
+        },
+        saturated: function (share, limit) { return "饱和单元：某一层 " + share + " % 的输出饱和，超过 " + limit + " %"; },
+        dead: function (share, limit) { return "死亡单元：某一层 " + share + " % 的单元死亡，超过 " + limit + " %"; }
+      },
+      unflaggedGradient: function (direction, trend, limit, cancelled) {
+        return "工具没有把梯度本身判为" + (direction === "vanishes" ? "消失" : "爆炸") + "，因为它评判的是权重梯度相对于权重的变化" +
+          (trend === null ? "" : "，而这只有 " + trend + " 个数量级，在 ±" + limit + " 之内") +
+          (!cancelled ? "。" : "：∂L/∂Wₗ = δₗ·hₗ₋₁ᵀ，而朝输入方向，各层输出" +
+            (direction === "vanishes" ? "增大的幅度与梯度减小的幅度差不多。" : "减小的幅度与梯度增大的幅度差不多。"));
+      },
       facts: function (depth, ratio, draws, lo, hi, factor, chi) {
         return "在 " + depth + " 层上，梯度的第一层/最后一层之比为 " + ratio + "（" + draws + " 个网络的中位数；范围 " + lo +
           " 到 " + hi + "）；测得的每层因子均值为 " + factor + (chi === null ? "" : "，同样这些层的平均场 χ 为 " + chi) + "。";
@@ -242,9 +324,9 @@
 
   // ------------------------------------------------------------------ charts
 
-  function frame(container, title, width, height) {
+  function frame(container, title, width, height, role) {
     container.textContent = "";
-    var svg = el("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, role: "img" }, container);
+    var svg = el("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, role: role || "img" }, container);
     el("title", {}, svg).textContent = title;
     return svg;
   }
@@ -311,11 +393,17 @@
     });
   }
 
+  // The map's colours: white where the gradient arrives at the first layer as large as it left the
+  // last (log₁₀ first/last = 0), blue where it vanishes, red where it explodes, full at ±MAP_LIMIT
+  // decades. Fixed colours, the same in both schemes, so cells, colour scale and critical line
+  // always look alike.
+  var MAP_LEVEL = [247, 247, 247], MAP_VANISHES = [33, 102, 172], MAP_EXPLODES = [178, 24, 43];
+  var MAP_ROW_HEIGHT = 30;
+
   function cellColour(v) {
     var t = Math.max(-1, Math.min(1, v / MAP_LIMIT)), a = Math.abs(t);
-    var end = t < 0 ? [33, 102, 172] : [178, 24, 43];
-    var mid = [247, 247, 247];
-    return "rgb(" + mid.map(function (c, i) { return Math.round(c + (end[i] - c) * a); }).join(",") + ")";
+    var end = t < 0 ? MAP_VANISHES : MAP_EXPLODES;
+    return "rgb(" + MAP_LEVEL.map(function (c, i) { return Math.round(c + (end[i] - c) * a); }).join(",") + ")";
   }
 
   function marker(shape, x, y, r, parent, attrs) {
@@ -329,13 +417,20 @@
     return el("path", attrs, parent);
   }
 
-  function heatMap(container, grid, state, set) {
+  function presetIndex(grid, name) { return nearest(grid.sigmas, grid.presets[name], true); }
+
+  // The map is a grid of cells (ARIA grid, one tab stop: the chosen cell; the arrow keys move the
+  // choice) and four preset markers (buttons). Clicks and keys are handled in build(), on the
+  // container, because every redraw replaces the SVG.
+  function heatMap(container, grid, state) {
+    var focused = container.contains(document.activeElement) ? document.activeElement : null;
+    var focusedPreset = focused && focused.getAttribute("data-preset");
     var width = Math.max(280, container.clientWidth || 600), n = grid.sigmas.length, rows = grid.depths.length;
-    var m = { left: 44, right: 8, top: 52, bottom: 40 }, cell = (width - m.left - m.right) / n, rowH = 30;
-    var height = m.top + rows * rowH + m.bottom;
+    var m = { left: 44, right: 8, top: 52, bottom: 88 }, cell = (width - m.left - m.right) / n, rowH = MAP_ROW_HEIGHT;
+    var height = m.top + rows * rowH + m.bottom, bottom = m.top + rows * rowH;
     var setting = T.mapSetting(T.labels[state.act], T.norms[state.norm], T.skipNames[state.skip]);
     var title = T.mapTitle;
-    var svg = frame(container, T.mapFull(title, setting), width, height);
+    var svg = frame(container, T.mapFull(title, setting), width, height, "group");
     svg.setAttribute("aria-label", T.mapAria(title, setting));
     el("text", { x: m.left, y: 14, class: "bx-title" }, svg).textContent = title;
     el("text", { x: m.left, y: 29 }, svg).textContent = setting;
@@ -347,41 +442,103 @@
       return X(i + 0.5 + t);
     };
     var Yrow = function (r) { return m.top + (rows - 1 - r) * rowH; };  // deepest at the top
-    grid.depths.forEach(function (depth, r) {
+
+    var cells = el("g", { role: "grid", "aria-label": T.cellsLabel, class: "bx-cells" }, svg), chosen = null;
+    for (var r = rows - 1; r >= 0; r--) {  // rows in the order they are seen, top to bottom
+      var depth = grid.depths[r], row = el("g", { role: "row" }, cells);
       var summary = grid.summary[state.act + "/" + state.norm + "/" + state.skip + "/" + depth];
       grid.sigmas.forEach(function (s, i) {
-        var v = summary.first_last[i];
+        var v = summary.first_last[i], isChosen = i === state.sigma && r === state.depth;
         var rect = el("rect", {
           x: X(i), y: Yrow(r), width: cell + 0.5, height: rowH + 0.5, fill: cellColour(v),
-          class: "bx-cell", "data-sigma": i, "data-depth": r, "data-value": v
-        }, svg);
+          class: "bx-cell", role: "gridcell", tabindex: isChosen ? "0" : "-1", "aria-selected": String(isChosen),
+          "data-sigma": i, "data-depth": r, "data-value": v
+        }, row);
         el("title", {}, rect).textContent = T.cellTitle(fmt(s, 3), depth, sci(v));
-        rect.addEventListener("click", function () { set({ sigma: i, depth: r }); });
+        if (isChosen) chosen = rect;
       });
-      el("text", { x: m.left - 6, y: Yrow(r) + rowH / 2 + 4, "text-anchor": "end" }, svg).textContent = depth;
-    });
-    ["bx-current", "bx-current-inner"].forEach(function (cls) {  // dark and light ring: visible on any cell
-      el("rect", { x: X(state.sigma) + 2, y: Yrow(state.depth) + 2, width: cell - 4, height: rowH - 4, class: cls }, svg);
-    });
-    if (state.norm === "none" && state.skip === "none") {
-      var critical = grid.theory[state.act].critical, points = [];
-      critical.forEach(function (c, r) {
-        if (c !== null && c >= grid.sigmas[0] && c <= grid.sigmas[n - 1]) points.push(logX(c) + "," + (Yrow(r) + rowH / 2));
-      });
-      if (points.length) el("polyline", { points: points.join(" "), class: "bx-critical" }, svg);
+      el("text", { x: m.left - 6, y: Yrow(r) + rowH / 2 + 4, "text-anchor": "end", "aria-hidden": "true" }, svg).textContent = depth;
     }
-    Object.keys(PRESETS).forEach(function (name) {
-      var s = grid.presets[name], i = nearest(grid.sigmas, s, true);
-      var xi = grid.summary[state.act + "/none/none/" + grid.depths[rows - 1]].xi[i];
-      var p = marker(PRESETS[name][1], logX(s), m.top - 9, 5, svg, { class: "bx-preset", "data-preset": name });
-      el("title", {}, p).textContent = T.presetMarker(T.presets[name], fmt(s, 3), xiText(xi));
-      p.addEventListener("click", function () { set({ sigma: i }); });
+    var ring = { x: X(state.sigma), y: Yrow(state.depth), width: cell, height: rowH };
+    ["bx-current", "bx-current-inner"].forEach(function (cls) {  // dark and light ring: visible on any cell
+      el("rect", { x: ring.x + 2, y: ring.y + 2, width: ring.width - 4, height: ring.height - 4, class: cls }, svg);
     });
+    // Shown (by the style sheet) only while the chosen cell has the keyboard focus.
+    ["bx-focus-halo", "bx-focus-ring"].forEach(function (cls) {
+      el("rect", { x: ring.x - 2, y: ring.y - 2, width: ring.width + 4, height: ring.height + 4, class: cls }, svg);
+    });
+
+    var critical = [];
+    if (state.norm === "none" && state.skip === "none") {
+      grid.theory[state.act].critical.forEach(function (c, r) {
+        if (c !== null && c >= grid.sigmas[0] && c <= grid.sigmas[n - 1]) critical.push(logX(c) + "," + (Yrow(r) + rowH / 2));
+      });
+      if (critical.length) {  // dark dashes on a light halo: visible on every cell colour, in both schemes
+        el("polyline", { points: critical.join(" "), class: "bx-critical-halo" }, svg);
+        el("polyline", { points: critical.join(" "), class: "bx-critical" }, svg);
+      }
+    }
+
+    var markers = el("g", { role: "group", "aria-label": T.presetsOnMap }, svg);
+    var deepest = grid.summary[state.act + "/none/none/" + grid.depths[rows - 1]];
+    Object.keys(PRESETS).forEach(function (name) {
+      var s = grid.presets[name], x = logX(s), y = m.top - 9;
+      var p = marker(PRESETS[name][1], x, y, 5, markers, {
+        class: "bx-preset", "data-preset": name, role: "button", tabindex: "0",
+        "aria-pressed": String(presetIndex(grid, name) === state.sigma)
+      });
+      el("title", {}, p).textContent = T.presetMarker(T.presets[name], fmt(s, 3), xiText(deepest.xi[presetIndex(grid, name)]));
+      el("circle", { cx: x, cy: y, r: 9, class: "bx-preset-ring" }, markers);  // the focus ring, just after its marker
+    });
+
     [0.25, 0.5, 1, 2, 4].forEach(function (t) {
       if (t < grid.sigmas[0] || t > grid.sigmas[n - 1]) return;
-      el("text", { x: logX(t), y: m.top + rows * rowH + 15, "text-anchor": "middle" }, svg).textContent = t;
+      el("text", { x: logX(t), y: bottom + 15, "text-anchor": "middle" }, svg).textContent = t;
     });
-    el("text", { x: (m.left + width - m.right) / 2, y: height - 6, "text-anchor": "middle" }, svg).textContent = T.mapAxis;
+    el("text", { x: (m.left + width - m.right) / 2, y: bottom + 31, "text-anchor": "middle" }, svg).textContent = T.mapAxis;
+    var below = colourScale(svg, m.left, bottom + 50, Math.min(260, (width - m.left - m.right) * 0.55), width - m.left - 4,
+      critical.length > 0);
+    if (below) {  // the scale's caption took two lines: make room for them
+      height += below;
+      svg.setAttribute("height", height);
+      svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    }
+
+    if (focusedPreset) markers.querySelector("[data-preset='" + focusedPreset + "']").focus({ preventScroll: true });
+    else if (focused && chosen) chosen.focus({ preventScroll: true });
+  }
+
+  // The colour scale under the map, drawn from cellColour itself (both mix linearly in RGB), and
+  // a sample of the critical line when the map has one. Its caption takes one line if it fits in
+  // `room` (px), two on a narrow screen; returns the height the second line added.
+  function colourScale(svg, x, top, width, room, withCritical) {
+    var caption = el("text", { x: x, y: top }, svg), added = 0;
+    caption.textContent = T.scaleCaption + T.scaleMeaning;
+    if (caption.getComputedTextLength && caption.getComputedTextLength() > room) {
+      caption.textContent = T.scaleCaption;
+      el("text", { x: x, y: top + 14 }, svg).textContent = T.scaleMeaning.trim();
+      added = 14;
+      top += added;
+    }
+    var stops = el("linearGradient", { id: "bx-scale-colours" }, el("defs", {}, svg));
+    [-1, 0, 1].forEach(function (t) {
+      el("stop", { offset: (t + 1) / 2, "stop-color": cellColour(t * MAP_LIMIT) }, stops);
+    });
+    var barTop = top + 6, barHeight = 10;
+    el("rect", { x: x, y: barTop, width: width, height: barHeight, fill: "url(#bx-scale-colours)", class: "bx-scale" }, svg);
+    var ticks = width >= 200 ? [-1, -0.5, 0, 0.5, 1] : [-1, 0, 1];
+    ticks.forEach(function (t) {
+      var tx = x + (t + 1) / 2 * width, label = (t === -1 ? "≤" : t === 1 ? "≥" : "") + sci(t * MAP_LIMIT);
+      el("line", { x1: tx, x2: tx, y1: barTop + barHeight, y2: barTop + barHeight + 3, class: "bx-scale-tick" }, svg);
+      el("text", { x: tx, y: barTop + barHeight + 14, "text-anchor": t === -1 ? "start" : t === 1 ? "end" : "middle" }, svg)
+        .textContent = label;
+    });
+    if (!withCritical) return added;
+    var cx = x + width + 16, cy = barTop + barHeight / 2;
+    el("line", { x1: cx, x2: cx + 26, y1: cy, y2: cy, class: "bx-critical-halo" }, svg);
+    el("line", { x1: cx, x2: cx + 26, y1: cy, y2: cy, class: "bx-critical-sample" }, svg);
+    el("text", { x: cx + 32, y: cy + 4 }, svg).textContent = T.criticalLegend;
+    return added;
   }
 
   function xiText(xi, short) {
@@ -390,32 +547,96 @@
 
   // ------------------------------------------------------------------ verdict
 
-  function verdict(grid, state, summary) {
-    var i = state.sigma, flags = summary.flags[i] ? summary.flags[i].split("+") : [], t = grid.thresholds;
-    var trend = summary.trend[i], forward = summary.forward[i];
-    var numbers = T.numbers(signed(trend), signed(forward));
-    if (!flags.length) return T.healthy(numbers, t.decades);
-    var words = flags.map(function (f) { return T.flags[f]; });
-    var extra = [];
-    if (flags.indexOf("saturated") >= 0) extra.push(T.saturatedShare(Math.round(summary.saturated[i] * 100), Math.round(t.saturated * 100)));
-    if (flags.indexOf("dead") >= 0) extra.push(T.deadShare(Math.round(summary.dead[i] * 100), Math.round(t.dead * 100)));
-    return T.flagged(words, numbers, t.decades, extra);
+  // The setting's flags as a list, whether the grid stores them joined by "+" or as a list.
+  function flagsAt(summary, i) {
+    var flags = summary.flags ? summary.flags[i] : "";
+    if (Array.isArray(flags)) return flags.slice();
+    return flags ? String(flags).split("+") : [];
+  }
+
+  function numberAt(list, i) { return list && typeof list[i] === "number" ? list[i] : null; }
+
+  function issueName(kind) { return T.issues[kind] || kind.replace(/_/g, " "); }
+
+  function percent(share) { return Math.round(share * 100); }
+
+  // One flag in words with the number behind it; a kind this page does not know is named as
+  // the grid names it.
+  function flagClause(kind, summary, i, thresholds) {
+    var say = T.flagClauses[kind], limit = fmt(thresholds.decades);
+    var measured = {
+      vanishing: numberAt(summary.trend, i), exploding: numberAt(summary.trend, i),
+      forward_collapses: numberAt(summary.forward, i), forward_explodes: numberAt(summary.forward, i),
+      saturated: numberAt(summary.saturated, i), dead: numberAt(summary.dead, i)
+    }[kind];
+    if (!say || measured === null || measured === undefined) return issueName(kind);
+    if (kind === "saturated") return say(percent(measured), percent(thresholds.saturated));
+    if (kind === "dead") return say(percent(measured), percent(thresholds.dead));
+    return say(signed(measured), limit);
+  }
+
+  // The verdict: a headline, then what the gradient chart shows, then what the diagnosis tool
+  // flags. The chart's sentence is judged from the very values the chart draws (‖∂L/∂h‖ at its
+  // first and last layer, log₁₀) against the tool's own limit as the grid publishes it
+  // (thresholds.decades), so the verdict cannot contradict the chart. The tool judges the weight
+  // gradients instead, so when the chart shows a vanishing or exploding gradient that the tool
+  // does not flag as such, the verdict says so, and why.
+  function verdict(grid, summary, i, gradient, depth) {
+    var limit = grid.thresholds.decades, last = gradient.length - 1;
+    var change = gradient[0] - gradient[last];  // log₁₀ first/last, as drawn
+    var direction = change < -limit ? "vanishes" : change > limit ? "explodes" : "level";
+    var gradientFlag = { vanishes: "vanishing", explodes: "exploding" }[direction];
+    var flags = flagsAt(summary, i), trend = numberAt(summary.trend, i), forward = numberAt(summary.forward, i);
+    var names = [];
+    (gradientFlag ? [gradientFlag] : []).concat(flags).forEach(function (kind) {
+      if (names.indexOf(issueName(kind)) < 0) names.push(issueName(kind));
+    });
+    var sentences = [T.gradient[direction](depth, sci(gradient[last]), sci(gradient[0]), Math.abs(change).toFixed(1), fmt(limit))];
+    if (!flags.length) {
+      sentences.push(T.toolHealthy(trend === null ? null : signed(trend), forward === null ? null : signed(forward), fmt(limit)));
+    } else {
+      sentences.push(T.toolFlags(flags.map(function (kind) { return flagClause(kind, summary, i, grid.thresholds); })));
+    }
+    if (gradientFlag && flags.indexOf(gradientFlag) < 0) {
+      var cancelling = direction === "vanishes" ? "forward_collapses" : "forward_explodes";
+      var withinLimit = trend !== null && Math.abs(trend) <= limit;
+      sentences.push(T.unflaggedGradient(direction, withinLimit ? signed(trend) : null, fmt(limit), flags.indexOf(cancelling) >= 0));
+    }
+    return { headline: names.length ? T.headline(names) : T.healthyHeadline, text: sentences.join(T.sentenceGap) };
   }
 
   // ------------------------------------------------------------------ controls
 
   function build(root, grid) {
     root.textContent = "";
+    root.classList.add("bx-built");
     T = language();
     var state = readFragment(grid);
+    // The controls come first, so that they are the first stops of the keyboard after the text.
     var form = html("form", { class: "bx-controls", "aria-label": T.settings }, root);
     form.addEventListener("submit", function (e) { e.preventDefault(); });
 
-    var actBox = html("div", { class: "bx-field" }, form);
+    var actBox = html("div", { class: "bx-field bx-act" }, form);
     html("label", { for: "bx-act" }, actBox, T.activation);
     var act = html("select", { id: "bx-act" }, actBox);
     grid.activations.forEach(function (a) { html("option", { value: a }, act, T.labels[a]); });
     act.addEventListener("change", function () { set({ act: act.value }); });
+    // Material's "Skip to content" link (the page's first tab stop, redrawn on every page) leads
+    // here to the first control, past the header and the text above.
+    var skipLink = document.querySelector("a.md-skip");
+    if (skipLink) {
+      skipLink.textContent = T.skipToExplorer;
+      skipLink.addEventListener("click", function (event) {
+        event.preventDefault();  // focus the control without a fragment: the link keeps the settings
+        act.focus();
+      });
+    }
+
+    var depthBox = html("div", { class: "bx-field bx-depth" }, form);
+    var depthLabel = html("label", { for: "bx-depth" }, depthBox, T.depth);
+    var depthOut = html("output", { for: "bx-depth", id: "bx-depth-value" }, depthLabel);
+    var depth = html("input", { id: "bx-depth", type: "range", min: 0, max: grid.depths.length - 1, step: 1 }, depthBox);
+    depth.addEventListener("input", function () { set({ depth: +depth.value }); });
 
     var sigmaBox = html("div", { class: "bx-field bx-sigma" }, form);
     var sigmaLabel = html("label", { for: "bx-sigma" }, sigmaBox, T.weightScale);
@@ -429,18 +650,12 @@
     Object.keys(PRESETS).forEach(function (name) {
       var b = html("button", { type: "button", class: "bx-button", "data-preset": name, "aria-pressed": "false",
         title: T.presetTitle(PRESETS[name][0], fmt(grid.presets[name], 3)) }, presets, T.presets[name]);
-      b.addEventListener("click", function () { set({ sigma: nearest(grid.sigmas, grid.presets[name], true) }); });
+      b.addEventListener("click", function () { set({ sigma: presetIndex(grid, name) }); });
       presetButtons[name] = b;
     });
 
-    var depthBox = html("div", { class: "bx-field" }, form);
-    var depthLabel = html("label", { for: "bx-depth" }, depthBox, T.depth);
-    var depthOut = html("output", { for: "bx-depth", id: "bx-depth-value" }, depthLabel);
-    var depth = html("input", { id: "bx-depth", type: "range", min: 0, max: grid.depths.length - 1, step: 1 }, depthBox);
-    depth.addEventListener("input", function () { set({ depth: +depth.value }); });
-
     function radios(name, legend, options) {
-      var box = html("fieldset", { class: "bx-field bx-radios" }, form);
+      var box = html("fieldset", { class: "bx-field bx-radios bx-" + name }, form);
       html("legend", {}, box, legend);
       var inputs = {};
       Object.keys(options).forEach(function (value) {
@@ -455,14 +670,50 @@
     var norm = radios("norm", T.normalisation, T.norms);
     var skip = radios("skip", T.skipConnections, T.skips);
 
-    var verdictBox = html("p", { class: "bx-verdict", "aria-live": "polite" }, root);
-    var facts = html("p", { class: "bx-facts" }, root);
-    var charts = html("div", { class: "bx-charts" }, root);
-    var gradChart = html("div", { class: "bx-chart", id: "bx-gradients" }, charts);
+    var results = html("div", { class: "bx-results" }, root);
+    var verdictBox = html("p", { class: "bx-verdict", "aria-live": "polite" }, results);
+    var charts = html("div", { class: "bx-charts" }, results);
+    var gradBox = html("div", { class: "bx-gradients-box" }, charts);
+    var gradChart = html("div", { class: "bx-chart", id: "bx-gradients" }, gradBox);
+    var facts = html("p", { class: "bx-facts" }, gradBox);
+    var mapBox = html("div", { class: "bx-map-box" }, charts);  // beside the gradients on a wide screen
+    var mapChart = html("div", { class: "bx-chart", id: "bx-map" }, mapBox);
+    var mapNote = html("p", { class: "bx-note" }, mapBox);
     var factorChart = html("div", { class: "bx-chart", id: "bx-factor" }, charts);
     var forwardChart = html("div", { class: "bx-chart", id: "bx-forward" }, charts);
-    var mapChart = html("div", { class: "bx-chart", id: "bx-map" }, charts);
-    var mapNote = html("p", { class: "bx-note" }, root);
+
+    function choose(target) {  // a map cell or preset marker, clicked or pressed
+      var preset = target.getAttribute("data-preset");
+      if (preset) set({ sigma: presetIndex(grid, preset) });
+      else set({ sigma: +target.getAttribute("data-sigma"), depth: +target.getAttribute("data-depth") });
+    }
+    mapChart.addEventListener("click", function (event) {
+      var target = event.target.closest && event.target.closest("[data-preset], [data-depth]");
+      if (target) choose(target);
+    });
+    mapChart.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (!target.closest("[data-preset], [data-depth]")) return;
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        choose(target);
+        return;
+      }
+      if (!target.hasAttribute("data-depth")) return;
+      var from = { sigma: +target.getAttribute("data-sigma"), depth: +target.getAttribute("data-depth") };
+      var lastIndex = { sigma: grid.sigmas.length - 1, depth: grid.depths.length - 1 };
+      var move = {  // the deepest row is drawn at the top
+        ArrowLeft: { sigma: from.sigma - 1 }, ArrowRight: { sigma: from.sigma + 1 },
+        ArrowUp: { depth: from.depth + 1 }, ArrowDown: { depth: from.depth - 1 },
+        Home: { sigma: 0 }, End: { sigma: lastIndex.sigma },
+        PageUp: { depth: lastIndex.depth }, PageDown: { depth: 0 }
+      }[event.key];
+      if (!move) return;
+      event.preventDefault();
+      var to = Object.assign({}, from);
+      Object.keys(move).forEach(function (k) { to[k] = Math.max(0, Math.min(lastIndex[k], move[k])); });
+      set(to);  // the redraw keeps the focus on the chosen cell
+    });
 
     function set(change) {
       Object.keys(change).forEach(function (k) { state[k] = change[k]; });
@@ -483,7 +734,7 @@
       depth.value = state.depth;
       norm[state.norm].checked = true;
       skip[state.skip].checked = true;
-      var named = Object.keys(PRESETS).filter(function (p) { return nearest(grid.sigmas, grid.presets[p], true) === state.sigma; });
+      var named = Object.keys(PRESETS).filter(function (p) { return presetIndex(grid, p) === state.sigma; });
       sigmaOut.textContent = "= " + fmt(s, 3) + (named.length ? T.named(named.map(function (p) { return T.presets[p]; })) : "");
       sigma.setAttribute("aria-valuetext", "σw = " + fmt(s, 3));
       depthOut.textContent = "= " + T.layers(depthValue);
@@ -514,18 +765,18 @@
         aria: T.forwardAria(sci(a[0]), sci(a[a.length - 1])),
         series: [{ name: "spread", cls: "bx-s4", label: "std(hₗ)", layers: layers, values: a }]
       });
-      heatMap(mapChart, grid, state, set);
+      heatMap(mapChart, grid, state);
 
-      var v = verdict(grid, state, summary), colon = v.search(/[:：]/);
+      var said = verdict(grid, summary, state.sigma, h, depthValue);
       verdictBox.textContent = "";
-      html("strong", {}, verdictBox, v.slice(0, colon + 1));
-      verdictBox.appendChild(document.createTextNode(v.slice(colon + 1)));
+      html("strong", {}, verdictBox, said.headline);
+      verdictBox.appendChild(document.createTextNode(T.sentenceGap + said.text));
       facts.textContent = T.facts(depthValue, sci(summary.first_last[state.sigma]), grid.draws,
         sci(summary.first_last_lo[state.sigma]), sci(summary.first_last_hi[state.sigma]), fmt(summary.chi_measured[state.sigma], 3),
         summary.chi_network ? fmt(summary.chi_network[state.sigma], 3) : null);
       var deep = grid.summary[state.act + "/none/none/" + grid.depths[grid.depths.length - 1]];
       mapNote.textContent = T.mapNote(T.labels[state.act], grid.depths[grid.depths.length - 1], Object.keys(PRESETS).map(function (p) {
-        return T.presetXi(T.presets[p], xiText(deep.xi[nearest(grid.sigmas, grid.presets[p], true)], true));
+        return T.presetXi(T.presets[p], xiText(deep.xi[presetIndex(grid, p)], true));
       }));
     }
 
