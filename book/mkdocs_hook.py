@@ -319,12 +319,7 @@ def on_page_content(html: str, page, config, files) -> str:
         html = CHAPTER_LINK.sub(lambda m: f'href="{up}{m.group(1)}/{m.group(2) or ""}"', html)
         html = _notebook_styles(html, up)
         html = _notebook_figures(html, up, page, config)
-        html, errors = math.render_notebook_math(html)
-        if errors:
-            message = f"notebook '{page.file.src_uri}': " + "; ".join(errors)
-            if not state["serving"]:
-                raise PluginError(message)
-            log.error(message)
+        html = _typeset(math.render_notebook_math, html, f"notebook '{page.file.src_uri}'")
         link = (
             f'<p class="book-notebook-download"><a href="{name}" download>Download this notebook (.ipynb)</a> '
             f'— run it from inside a clone of <a href="{config.repo_url}">the repository</a>.</p>\n'
@@ -340,9 +335,15 @@ def on_page_content(html: str, page, config, files) -> str:
     html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
-    rendered, errors = math.render_math(html)
+    return _typeset(math.render_math, html, f"page '{page.file.src_uri}'")
+
+
+def _typeset(render, html: str, where: str) -> str:
+    """The page with its math typeset by ``render``; a formula that cannot be is an error that
+    fails the build (under ``mkdocs serve``, it is logged and the page shows its LaTeX)."""
+    rendered, errors = render(html)
     if errors:
-        message = f"page '{page.file.src_uri}': " + "; ".join(errors)
+        message = f"{where}: " + "; ".join(errors)
         if not state["serving"]:
             raise PluginError(message)
         log.error(message)
