@@ -168,7 +168,10 @@ def run_specimen(kind: str, depth: int, width: int, batch: int, steps: int, inpu
         bias = 0.0 if kind == "rnn" else float(kind[-1])
         model = Recurrent("rnn" if kind == "rnn" else "lstm", inputs_size, width, seed, forget_bias=bias)
         inputs = torch.randn(batch, steps, inputs_size, generator=rng)
-        return diagnose_once(model, inputs, torch.randn(batch, width, generator=rng), watch_time=True, clip=clip)
+        found = diagnose_once(model, inputs, torch.randn(batch, width, generator=rng), watch_time=True, clip=clip)
+        if kind != "rnn":  # the LSTM's forget-gate bias, for the page to state
+            found["forget_bias"] = bias
+        return found
     model = feedforward(kind, depth, width, seed)
     inputs = torch.randn(batch, width, generator=rng)
     if outlier is not None:

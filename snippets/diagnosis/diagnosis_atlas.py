@@ -12,10 +12,12 @@ profile runs over its weight matrices in order, and the sigmoid network run in f
 autocast, where the gradients that vanish become exact zeros (in float32 they are tiny, not zero).
 """
 
+import math
+
 import numpy as np
 
 from snippets.common import Claim, new_figure, rounded
-from snippets.diagnosis._specimens import RECURRENT, run_specimen
+from snippets.diagnosis._specimens import RECURRENT, TRANSFORMER_LAYERS, run_specimen
 
 # --8<-- [start:cases]
 CASES = {  # name: (panel title, builder kind, options, the verdict the book's chapters lead us to expect)
@@ -57,10 +59,16 @@ def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, 
             "output_std": rounded(found["output_std"], 4),
             "zero_layers": found["zero"],  # weight matrices whose gradient is exactly zero
         }
+        if "forget_bias" in found:
+            cases[name]["forget_bias"] = found["forget_bias"]
     clean, outlier, clipped = cases["relu_he"], cases["outlier"], cases["clipped"]
     return {
         "depth": depth, "width": width, "steps": steps,
         "cases": cases,
+        "transformer_layers": TRANSFORMER_LAYERS,
+        "transformer_matrices": len(cases["postln_transformer"]["profile"]),
+        # Exercise 1's prediction for plain BatchNorm: sqrt(pi/(pi-1)) per layer over depth - 1 steps
+        "plain_bn_predicted_trend": rounded((depth - 1) * math.log10(math.sqrt(math.pi / (math.pi - 1))), 4),
         "wrong_verdicts": sum(c["expected"] not in ("", c["verdict"]) for c in cases.values()),
         # An outlier scales every layer's ratio up by about the same factor; the shape stays level.
         "outlier_scale_min": rounded(min(o / c for o, c in zip(outlier["profile"], clean["profile"]))),

@@ -20,8 +20,20 @@ import warnings
 import torch
 
 from gradient_flow import GradientFlowRecorder
+from gradient_flow.diagnosis import DEAD, DECADES, SATURATED, SATURATION_DERIVATIVE
 from snippets.common import Claim, generator, mlp, new_figure, rounded
 from snippets.diagnosis._specimens import run_specimen
+
+# The recorder's default thresholds (gradient_flow.diagnosis), as the page's table states them.
+THRESHOLDS = {
+    "decades": DECADES,  # |fitted trend| beyond which a profile is flagged
+    "factor": 10**DECADES,  # the same threshold as a factor between the two ends
+    "saturated": SATURATED,  # share of saturated sigmoid/tanh outputs
+    "saturation_derivative_inverse": 1 / SATURATION_DERIVATIVE,  # saturated: derivative below max / this
+    "dead": DEAD,  # share of ReLU units silent on the whole batch
+}
+GUIDE_FACTOR = 100  # the figure's dotted guides: this factor above and below the loss end
+
 
 # --8<-- [start:specimens]
 SPECIMENS = {  # name: (builder kind, expected verdict)
@@ -52,6 +64,8 @@ def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, 
             "profile": rounded(found["profile"], 4),
             "report": found["report"].splitlines(),
         }
+        if "forget_bias" in found:
+            specimens[name]["forget_bias"] = found["forget_bias"]
         if name == "sigmoid":  # the first layer's gradient: tiny, and is every entry of it nonzero?
             first = found["first_matrix"]
             first_layer = {
@@ -65,6 +79,7 @@ def measure(depth: int = 40, width: int = 64, batch: int = 64, steps: int = 30, 
             }
     return {
         "depth": depth, "width": width, "batch": batch, "steps": steps,
+        "thresholds": THRESHOLDS,
         "first_layer": first_layer,
         "faults": inject_faults(width, batch, seed),
         "specimens": specimens,
@@ -125,7 +140,7 @@ def plot(results: dict) -> dict:
         label = f"{name.replace('_', ' ')} ({s['verdict'].replace('_', ' ')})"
         ax.semilogy(np.arange(len(profile)), profile, styles[s["expected"]], label=label)
     for ax in (left, right):
-        for level in (1e-2, 1e2):
+        for level in (1 / GUIDE_FACTOR, GUIDE_FACTOR):
             ax.axhline(level, ls=":", lw=1, color=ax.xaxis.label.get_color())
         ax.legend(fontsize=8)
     left.set(xlabel="weight matrix (input → output)",

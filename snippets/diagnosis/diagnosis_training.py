@@ -66,6 +66,9 @@ def first_layer_moved_float64(activation, init, lr, depth, width, batch, steps, 
     return float((first.detach() - start).norm() / start.norm())
 
 
+RULE_OF_THUMB = 1e-3  # the update-to-weight ratio per step often called healthy (CS231n), drawn dashed
+
+
 def measure(depth: int = 16, width: int = 64, batch: int = 64, steps: int = 30, seed: int = 0) -> dict:
     runs = {}
     for name, (activation, init, optimizer_name, lr) in RUNS.items():
@@ -111,7 +114,7 @@ def plot(results: dict) -> dict:
         if zero:
             ax.text(0.04, 0.06, "first layer: exactly 0,\nnot drawn on a log axis", transform=ax.transAxes,
                     color="C0", fontsize=9)
-        ax.axhline(1e-3, ls="--", lw=1, color=ax.xaxis.label.get_color())
+        ax.axhline(RULE_OF_THUMB, ls="--", lw=1, color=ax.xaxis.label.get_color())
         ax.set(xlabel="optimizer step", title=title)
         ax.minorticks_off()
     axes[0].set_ylabel(r"$\|\Delta W\| \,/\, \|W\|$ per step")
