@@ -139,6 +139,8 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
                         "describes the figure for readers who cannot see it",
                     )
                 figure, alt = item
+                if layout == "phone" and hasattr(style, "fit_to_phone"):
+                    style.fit_to_phone(figure)
                 buffer = io.BytesIO()
                 # Date=None keeps a timestamp out of the file: two builds give the same bytes.
                 figure.savefig(buffer, format="svg", metadata={"Date": None})

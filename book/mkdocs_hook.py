@@ -331,7 +331,7 @@ def on_page_content(html: str, page, config, files) -> str:
             return link + html
         cut = title_end + len("</h1>")
         return html[:cut] + link + html[cut:]
-    html = pages.PHONE_SOURCE.sub(lambda m: m.group(1) + "../" * page.url.count("/"), html)
+    html = pages.FIGURE_ADDRESS.sub(lambda m: m.group(1) + "../" * page.url.count("/"), html)
     html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)

@@ -360,7 +360,7 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     if url:
         links.append(f"[{LABELS[language]['source']}]({url})")
     caption_html = f"{caption} " if caption else ""
-    pictures = "".join(_picture(view, figure, scheme, alt, page) for scheme in ("light", "dark"))
+    pictures = "".join(_picture(view, figure, scheme, alt) for scheme in ("light", "dark"))
     return (
         f'\n<figure class="book-figure" markdown>\n'
         f"{pictures}\n"
@@ -369,8 +369,10 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     )
 
 
-#: A phone figure's source, whose site path the hook makes relative to the page's address.
-PHONE_SOURCE = re.compile(r'(<source media="[^"]*" srcset=")(?=figures/)')
+#: A figure's files in its <picture> (the zoom link, the phone source, the image): written as
+#: site paths, which the hook makes relative to the page's address (MkDocs rewrites the
+#: addresses of Markdown images, not those of raw HTML).
+FIGURE_ADDRESS = re.compile(r'(\s(?:href|srcset|src)=")(?=figures/)')
 #: Screens this narrow get a figure's phone layout (Material's phone breakpoint).
 PHONE_MEDIA = "(max-width: 44.9375em)"
 
@@ -380,13 +382,12 @@ def _sized(size: tuple[int, int] | None) -> str:
     return f' width="{size[0]}" height="{size[1]}"' if size else ""
 
 
-def _picture(view: SnippetView, figure: dict, scheme: str, alt: str, page: str) -> str:
+def _picture(view: SnippetView, figure: dict, scheme: str, alt: str) -> str:
     """One scheme's figure: the desktop drawing, and on a phone its phone layout (panels
     stacked, text as large as on the desktop), in a link that opens the zoom view."""
-    desktop = f"{_relative(figure[scheme], page)}#only-{scheme}"
+    # Site paths: the hook makes them relative to the page's address (FIGURE_ADDRESS).
+    desktop = f"{figure[scheme]}#only-{scheme}"
     phone = figure.get(f"phone_{scheme}")
-    # MkDocs makes an <img src> relative to the page's address, not a <source srcset>: the
-    # site path goes in as it is, and the hook makes it relative (PHONE_SOURCE).
     source = (f'<source media="{PHONE_MEDIA}" srcset="{phone}"{_sized(view.figure_size(phone))}>'
               if phone else "")
     return (

@@ -204,6 +204,31 @@ def phone_layout():
         _layout["phone"] = False
 
 
+def fit_to_phone(fig) -> None:
+    """Narrow a figure drawn in the phone layout until everything it draws (legends and colour
+    bars outside the axes included) is ``PHONE_WIDTH`` wide, so that a phone shows its text
+    at full size. The build calls it before saving a phone figure (book/execute.py)."""
+    import warnings
+
+    def drawn_width() -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # constrained layout's warning when the axes collapse
+            fig.canvas.draw()
+        return fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
+
+    best_size, best = fig.get_size_inches().copy(), drawn_width()
+    for _ in range(4):
+        if best <= PHONE_WIDTH * 1.01:
+            break
+        width, height = best_size
+        fig.set_size_inches(max(width - (best - PHONE_WIDTH), PHONE_WIDTH / 2), height)
+        drawn = drawn_width()
+        if drawn > best * 0.99:  # its text, not its axes, makes it wide: narrowing does not help
+            break
+        best_size, best = fig.get_size_inches().copy(), drawn
+    fig.set_size_inches(*best_size)
+
+
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float = 3.2):
     """A figure of the site's size with ``ncols × nrows`` axes (an array when more than one)."""
     import matplotlib.pyplot as plt
@@ -211,6 +236,13 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float
     from matplotlib.text import Text
 
     class LegibleFigure(Figure):
+        def legend(self, *args, **kwargs):
+            if _layout["phone"]:  # a row of legend entries wider than a phone: two a row
+                for key in ("ncols", "ncol"):
+                    if key in kwargs:
+                        kwargs[key] = min(kwargs[key], 2)
+            return super().legend(*args, **kwargs)
+
         def draw(self, renderer):
             for text in self.findobj(Text):
                 has_math = text.get_text().count("$") >= 2

@@ -65,7 +65,9 @@ def test_code_blocks_and_foreign_brackets_are_left_alone():
 def test_figure_links_light_dark_and_data_relative_to_the_page():
     out = render("[[figure demo:main|Caption.]]\n[[claims]]", "chapter/page.md", VIEWS, lambda p: f"https://x/{p}")
     md = out.markdown
-    assert 'src="../figures/demo-main.svg#only-light"' in md and 'src="../figures/demo-main.dark.svg#only-dark"' in md
+    # Site paths, which the hook makes relative to the page's address (FIGURE_ADDRESS).
+    assert 'src="figures/demo-main.svg#only-light"' in md and 'src="figures/demo-main.dark.svg#only-dark"' in md
+    assert 'href="figures/demo-main.svg#only-light"' in md
     assert "[data (JSON)](../results/demo.json)" in md and "https://x/snippets/chapter/demo.py" in md
     assert 'alt="A [bracketed] line."' in md and "Caption." in md
     assert "<source" not in md  # no phone layout drawn: the desktop figure serves every width
@@ -323,3 +325,12 @@ def test_a_caption_may_hold_value_directives():
 def test_an_unknown_key_in_a_caption_is_an_error():
     out = render("[[figure demo:main|Over [[demo:nope|d]] layers.]]\n[[claims]]", "p.md", SETUP_VIEWS)
     assert any("result key 'demo:nope'" in str(e) for e in out.errors)
+
+
+def test_figure_addresses_are_made_relative_to_the_page():
+    from book.pages import FIGURE_ADDRESS
+
+    html = ('<a href="figures/a.svg#only-light"><picture><source srcset="figures/a.phone.svg">'
+            '<img src="figures/a.svg#only-light"></picture></a><a href="../figures/b.svg">')
+    relative = FIGURE_ADDRESS.sub(lambda m: m.group(1) + "../../", html)  # a page at zh/chapter/
+    assert relative.count('="../../figures/') == 3 and 'href="../figures/b.svg"' in relative
