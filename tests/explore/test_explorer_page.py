@@ -7,6 +7,8 @@ Playwright; skipped with a reason when it is missing) and the shared ``built_sit
 
 from __future__ import annotations
 
+import re
+
 import json
 
 import pytest
@@ -187,7 +189,7 @@ def test_fragment_round_trips(page, server, grid):  # noqa: F811
 def test_instant_navigation_initialises_the_explorer(page, server):  # noqa: F811
     page.goto(f"{server}/", wait_until="networkidle")
     page.click("a[href$='explore/']")
-    page.wait_for_url("**/explore/")
+    page.wait_for_url(re.compile(r".*/explore/(#.*)?$"))
     page.wait_for_selector(READY, timeout=20000)
     assert page.locator("#bx-gradients svg").count() == 1
     assert not page.watch.errors and not page.watch.failed and not page.watch.foreign
