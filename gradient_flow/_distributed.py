@@ -8,6 +8,8 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 
+from gradient_flow._norms import SquareSums, dense, norm64  # noqa: F401  (dense, norm64: re-exported)
+
 
 def active(group=None) -> bool:
     """A process group with more than one rank is initialised."""
@@ -53,61 +55,8 @@ def _is_dtensor(t) -> bool:
     return type(t).__name__ == "DTensor" and hasattr(t, "to_local") and hasattr(t, "placements")
 
 
-def dense(t: torch.Tensor) -> torch.Tensor:
-    """A plain strided view of a tensor's stored values (a sparse gradient's non-zero entries)."""
-    t = t.detach()
-    if t.layout == torch.strided:
-        return t
-    if t.is_sparse:
-        return t.coalesce().values()
-    return t.to_dense()
-
-
-def norm64(t: torch.Tensor) -> torch.Tensor:
-    """Frobenius norm computed in float64 whatever the tensor's dtype (a complex tensor: of its modulus).
-
-    Every entry is converted to float64 before it is squared, so that gradients of 1e-27
-    (whose squares are below float32's smallest subnormal) keep their true norm, and
-    float16/bfloat16 entries are squared without overflow.
-    """
-    t = dense(t)
-    if t.is_complex():
-        return torch.linalg.vector_norm(t.to(torch.complex128))
-    return torch.linalg.vector_norm(t, dtype=torch.float64)
-
-
-_CHUNK = 1 << 14  # entries converted to float64 at a time: small buffers that stay in cache
-
-
-def norms64(tensors: list) -> torch.Tensor:
-    """`norm64` of many plain tensors at once, as a float64 tensor on the CPU.
-
-    Real tensors are cut into chunks, and each chunk's norm is computed in float64 by one
-    multi-tensor call (a large tensor is never converted to float64 whole); the chunks'
-    squares are summed per tensor.
-    """
-    if not tensors:
-        return torch.zeros(0, dtype=torch.float64)
-    out = [None] * len(tensors)
-    chunks, owners = {}, {}
-    for i, t in enumerate(tensors):
-        t = dense(t)
-        if t.is_complex() or t.numel() == 0:
-            out[i] = norm64(t).cpu()
-            continue
-        pieces = t.reshape(-1).split(_CHUNK)
-        chunks.setdefault(t.device, []).extend(pieces)
-        owners.setdefault(t.device, []).extend([i] * len(pieces))
-    for device, pieces in chunks.items():
-        squares = torch.stack(torch._foreach_norm(pieces, 2, dtype=torch.float64)).cpu() ** 2
-        sums = torch.zeros(len(tensors), dtype=torch.float64).index_add_(0, torch.tensor(owners[device]), squares)
-        for i in set(owners[device]):
-            out[i] = sums[i].sqrt()
-    return torch.stack(out)
-
-
-def norms(tensors: list) -> list[float]:
-    """Frobenius norms of whole tensors, computed in float64 (see `norm64`), as Python floats.
+def norms(tensors: list, square_sums: SquareSums | None = None) -> list[float]:
+    """Frobenius norms of whole tensors (see `gradient_flow._norms`), as Python floats.
 
     A plain tensor's norm is local (under DDP every rank holds the same gradient). A sharded
     DTensor (FSDP2's parameters and gradients) contributes the sum of squares of its local
@@ -115,6 +64,7 @@ def norms(tensors: list) -> list[float]:
     group. A DTensor replicated on its mesh, or on a mesh of more than one dimension, falls
     back to `full_tensor()`.
     """
+    square_sums = square_sums or SquareSums()
     out = [0.0] * len(tensors)
     plain, sharded = [], {}
     for i, t in enumerate(tensors):
@@ -129,13 +79,10 @@ def norms(tensors: list) -> list[float]:
         else:
             plain.append((i, t))
     if plain:
-        values = norms64([t for _, t in plain]).tolist()
-        for (i, _), v in zip(plain, values):
-            out[i] = v
+        for (i, _), v in zip(plain, square_sums([t for _, t in plain])):
+            out[i] = v ** 0.5
     for group, indices in sharded.items():
-        squares = torch.stack([
-            norm64(tensors[i].to_local()).cpu() ** 2 for i in indices
-        ])
+        squares = torch.tensor(square_sums([tensors[i].to_local() for i in indices]), dtype=torch.float64)
         squares = all_reduce_sum(squares, group)  # a shard alone is not the parameter
         for i, v in zip(indices, squares.sqrt().tolist()):
             out[i] = v

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from gradient_flow import _distributed
+from gradient_flow._norms import SquareSums
 from gradient_flow import diagnosis as _diagnosis
 from gradient_flow.diagnosis import Flag
 
@@ -96,25 +97,6 @@ def unwrap_optimizer(optimizer: Any) -> torch.optim.Optimizer:
 def _sq(t: torch.Tensor) -> torch.Tensor:
     """Sum of squares (of the modulus) of a plain tensor, computed and returned in float64 on its device."""
     return _distributed.norm64(t) ** 2
-
-
-def _update_norms(changes: list) -> list[float]:
-    """Norms of weight changes: in float32 where no square can leave float32's range, else in float64.
-
-    A change is at least one unit in the last place of its weights, so its squares underflow
-    only for weights near 1e-19 and below; only then (or for a zero, infinite or sharded
-    change) is the float64 path, which costs several times more, taken.
-    """
-    if not changes or any(_distributed._is_dtensor(c) for c in changes):
-        return _distributed.norms(changes)
-    fast = torch.stack([torch.linalg.vector_norm(c.float() if c.is_complex() else c).double().cpu()
-                        if not c.is_complex() else torch.zeros((), dtype=torch.float64) for c in changes]).tolist()
-    out = []
-    for c, value in zip(changes, fast):
-        safe = not c.is_complex() and c.dtype == torch.float32 and math.isfinite(value) \
-            and c.numel() * 1e-30 < value * value < 1e30
-        out.append(value if safe else float(_distributed.norm64(c)))
-    return out
 
 
 def _block(name: str) -> str:
@@ -243,7 +225,8 @@ class GradientFlowRecorder:
         self._activation_modules = 0
         self._activations: dict[str, dict] = {}
         self._watched: dict[str, dict] = {}
-        self._snapshot: dict[str, torch.Tensor] = {}
+        self._snapshot: dict[str, torch.Tensor] = {}  # the weights before the optimizer step (see record())
+        self._square_sums = SquareSums()
         self._reference: tuple[str, float] | None = None
         if activations is None:
             activations = not ({"torch.compile", "Module.compile"} & set(self.wrappers))
@@ -371,7 +354,8 @@ class GradientFlowRecorder:
                     extra = (1 - y * y < self.SATURATION_DERIVATIVE).sum(dtype=torch.float64)
                 elif kind == "relu":
                     units = y.reshape(y.shape[0], -1) if y.dim() > 1 else y.reshape(1, -1)
-                    fired = (units != 0).any(dim=0).double()
+                    lowest, highest = torch.aminmax(units, dim=0)  # some entry nonzero: max or min nonzero
+                    fired = ((highest != 0) | (lowest != 0)).double()
                     extra = torch.zeros((), dtype=torch.float64, device=y.device)
                 else:
                     extra = torch.zeros((), dtype=torch.float64, device=y.device)
@@ -505,7 +489,7 @@ class GradientFlowRecorder:
         names = list(self.parameters)
         with_grad = [n for n in names if self.parameters[n].grad is not None]
         norms = _distributed.norms([self.parameters[n] for n in names]
-                                   + [self.parameters[n].grad for n in with_grad])
+                                   + [self.parameters[n].grad for n in with_grad], self._square_sums)
         scale = self._scale()
         weights, grads_by_name = dict(zip(names, norms)), dict(zip(with_grad, norms[len(names):]))
         parameters = {}
@@ -527,12 +511,34 @@ class GradientFlowRecorder:
         self.steps.append(entry)
         self._armed = self.optimizer is not None
         if self._armed:
-            self._snapshot = {n: p.detach().clone() for n, p in self.parameters.items() if p.grad is not None}
+            self._take_snapshot(with_grad)
             if self.scaler is None and with_grad:  # to detect a GradScaler at its step
                 self._reference = (with_grad[0], grads_by_name[with_grad[0]])
         if self.sinks and self.is_main:
             self._write(entry)
         return entry
+
+    def _take_snapshot(self, names: list[str]) -> None:
+        """Copy the weights about to be updated, into the buffers of the last snapshot where they fit.
+
+        On the CPU the buffers are kept between recorded steps: allocating a model's worth of
+        fresh memory at each one costs more (in page faults) than copying into it. On other
+        devices, whose caching allocators reuse memory anyway, they are freed after the step.
+        """
+        kept = self._snapshot
+        snapshot, reused = {}, []
+        for name in names:
+            p = self.parameters[name].detach()
+            buffer = kept.get(name)
+            if (buffer is None or _distributed._is_dtensor(p) or buffer.shape != p.shape or buffer.dtype != p.dtype
+                    or buffer.device != p.device):
+                snapshot[name] = p.clone()  # (a sharded DTensor is always cloned: no multi-tensor copy for it)
+            else:
+                snapshot[name] = buffer
+                reused.append(name)
+        if reused:
+            torch._foreach_copy_([snapshot[n] for n in reused], [self.parameters[n].detach() for n in reused])
+        self._snapshot = snapshot
 
     def _write(self, entry: dict) -> None:
         from gradient_flow.sinks import scalars
@@ -671,14 +677,16 @@ class GradientFlowRecorder:
         # ‖θ_before‖ was measured by record(), on the weights the snapshot copied
         weights = self.steps[-1]["parameters"]
         before = {n: weights[n]["weight_norm"] for n in names if n in weights}
-        change = dict(zip(names, _update_norms(
-            torch._foreach_sub([self.parameters[n].detach() for n in names], [self._snapshot[n] for n in names])
-            if names else [])))
+        changes = [self._snapshot[n] for n in names]
+        if changes:  # the snapshot's buffers now hold θ_before − θ_after
+            torch._foreach_sub_(changes, [self.parameters[n].detach() for n in names])
+        change = dict(zip(names, _distributed.norms(changes, self._square_sums)))
         updates = {n: (change[n] / before[n] if before.get(n) else None) for n in self.parameters}
         self.updates.append(updates)
         step = self.steps[-1]["step"]
         self.update_steps.append(step)
-        self._snapshot = {}
+        if any(buffer.device.type != "cpu" for buffer in self._snapshot.values()):
+            self._snapshot = {}
         if self.sinks and self.is_main:
             values = {f"update/{n}": u for n, u in updates.items() if u is not None}
             for sink in self.sinks:

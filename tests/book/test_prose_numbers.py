@@ -257,7 +257,7 @@ def manual_numbers() -> dict[str, str]:
     constants (gradient_flow.diagnosis), and what follows from them."""
     import math
 
-    from gradient_flow import diagnosis as d
+    from gradient_flow import _norms, diagnosis as d
 
     decades, low, high = d.DECADES, *d.UPDATE_RANGE
     cut = d.SATURATION_DERIVATIVE  # tanh' = 1 − t², sigmoid' = s(1 − s): where they fall below cut × max
@@ -269,6 +269,7 @@ def manual_numbers() -> dict[str, str]:
         f"{low:g}": "UPDATE_RANGE", f"{high:g}": "UPDATE_RANGE", f"1e{round(math.log10(math.sqrt(low * high)))}": "UPDATE_RANGE's middle (geometric)",
         f"{d.MINIMUM_POINTS}": "MINIMUM_POINTS", "10": "the base of the decades", "²": "a square, in a formula",
         "1e-27": "an example value below float32's smallest square (not a result)",
+        f"{_norms.UNDERFLOW_GUARD:g}": "UNDERFLOW_GUARD (gradient_flow._norms)",
     }
 
 
