@@ -1,6 +1,6 @@
 """Sums of squares of whole tensors: exact to about one part in a million, cheap enough for every step.
 
-A float32 tensor is squared into a reused float32 scratch buffer (so that measuring a step
+A large float32 tensor is squared into a reused float32 scratch buffer (so that measuring a step
 allocates no new memory, whose page faults cost more on the CPU than the arithmetic) and
 summed by PyTorch's cascade summation, at most `SLICE` entries at a time; the slices'
 sums are added in float64. Each square is rounded once and the cascade adds a few more
@@ -12,7 +12,7 @@ below `UNDERFLOW_GUARD` per entry (entries near 1e-19 and below, whose squares u
 or is not finite (a square overflowed, or the tensor holds inf or NaN), the tensor is
 measured again with every entry converted to float64 before it is squared (`norm64`).
 Every other dtype (float16, bfloat16, float64, complex: the modulus) is measured that way
-from the start.
+from the start, and so are small float32 tensors (at most `SMALL` entries), all in one call.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ import torch
 
 SLICE = 1 << 20
 """Entries squared into the scratch buffer at a time (4 MB of float32)."""
+
+SMALL = 1 << 14
+"""Tensors of at most this many entries (biases, norms' scales) are measured in float64 at once, in one call."""
 
 UNDERFLOW_GUARD = 1e-30
 """A float32 sum of squares below this per entry is measured again in float64.
@@ -60,22 +63,38 @@ class SquareSums:
     """Sums of squares of many tensors, with one scratch buffer per device kept between calls."""
 
     def __init__(self) -> None:
-        self._scratch: dict[torch.device, torch.Tensor] = {}
+        self._scratch: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
 
-    def _buffer(self, device: torch.device, entries: int) -> torch.Tensor:
-        buffer = self._scratch.get(device)
+    def _buffer(self, device: torch.device, entries: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        buffer = self._scratch.get((device, dtype))
         if buffer is None or buffer.numel() < entries:
-            buffer = torch.empty(entries, dtype=torch.float32, device=device)
-            self._scratch[device] = buffer
+            buffer = torch.empty(entries, dtype=dtype, device=device)
+            self._scratch[(device, dtype)] = buffer
         return buffer
+
+    @staticmethod
+    def sum_and_squares(t: torch.Tensor) -> torch.Tensor:
+        """[Σt, Σt²] of a real tensor, in float64 on its device, without a synchronisation.
+
+        Each entry is converted to float64 before it is summed and squared: an activation's
+        statistics need float64's headroom, since its variance is Σt²/n − mean², a
+        difference of two sums. (These tensors are freed at once, so PyTorch's allocator
+        reuses their memory: no scratch buffer is needed.)
+        """
+        wide = t.detach().reshape(-1).to(torch.float64)
+        return torch.stack([wide.sum(), torch.dot(wide, wide)])
 
     def __call__(self, tensors: list) -> list[float]:
         """The sum of squares (of the modulus) of each tensor, as Python floats."""
         tensors = [dense(t) for t in tensors]
         out: list[float | None] = [None] * len(tensors)
         sums, owners = [], []
+        small: dict[torch.device, list[int]] = {}
         for i, t in enumerate(tensors):
             if t.dtype != torch.float32 or t.numel() == 0:
+                continue
+            if t.numel() <= SMALL:
+                small.setdefault(t.device, []).append(i)
                 continue
             if not t.is_contiguous() and t.numel() > SLICE:
                 t = t.contiguous()
@@ -105,6 +124,10 @@ class SquareSums:
             for i, total in totals.items():
                 if total == total and total != float("inf") and total >= UNDERFLOW_GUARD * tensors[i].numel():
                     out[i] = total
+        for indices in small.values():  # one call for all of them, each entry converted to float64
+            norms = torch._foreach_norm([tensors[i] for i in indices], 2, dtype=torch.float64)
+            for i, v in zip(indices, (torch.stack(norms).cpu() ** 2).tolist()):
+                out[i] = v
         rest = [i for i, v in enumerate(out) if v is None]
         if rest:
             exact = torch.stack([norm64(tensors[i]).cpu() for i in rest]) ** 2

@@ -99,6 +99,16 @@ def _sq(t: torch.Tensor) -> torch.Tensor:
     return _distributed.norm64(t) ** 2
 
 
+def _on_cpu(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """The tensors flattened into one float64 CPU tensor: one copy per device, not one per tensor."""
+    flat = [t.reshape(-1).to(torch.float64) for t in tensors]
+    if not flat:
+        return torch.zeros(0, dtype=torch.float64)
+    if len({t.device for t in flat}) == 1:
+        return torch.cat(flat).cpu()
+    return torch.cat([t.cpu() for t in flat])
+
+
 def _block(name: str) -> str:
     """The block a parameter belongs to: its name up to the first numeric part ("encoder.layers.3")."""
     parts = name.split(".")[:-1]
@@ -220,7 +230,8 @@ class GradientFlowRecorder:
         self._steps_at_last_record: int | None = None
         self._warned: set[str] = set()
         self._handles: list = []
-        self._forward: list = []  # the forward hooks' handles (also in _handles)
+        self._forward: list = []  # the installed forward hooks' handles, one per target, in order
+        self._targets: list[tuple[str, nn.Module, str]] = []  # (name, module, kind) whose outputs are checked
         self._hooked: set[int] = set()
         self._activation_modules = 0
         self._activations: dict[str, dict] = {}
@@ -273,6 +284,12 @@ class GradientFlowRecorder:
                                              "tokens get a gradient")
 
     def _hook_modules(self) -> None:
+        """Find the modules whose outputs are checked (new ones too, after the model changed).
+
+        Their forward hooks are installed only for the steps that are recorded (see
+        `_match_hooks_to_next_step`): a module without hooks runs PyTorch's fast path, so the
+        steps in between pay nothing for them.
+        """
         for name, module in self.model.named_modules():
             if id(module) in self._hooked:
                 continue
@@ -283,15 +300,24 @@ class GradientFlowRecorder:
                 self._hooked.add(id(module))
                 if kind != "layer":
                     self._activation_modules += 1
-                handle = module.register_forward_hook(self._forward_hook(name or "model", kind))
-                self._handles.append(handle)
-                self._forward.append(handle)
+                self._targets.append((name or "model", module, kind))
+        self._match_hooks_to_next_step()
+
+    def _match_hooks_to_next_step(self) -> None:
+        """Install the forward hooks if the next training step is recorded, remove them if not."""
+        wanted = self.activations and self.recording
+        if wanted and len(self._forward) < len(self._targets):
+            for name, module, kind in self._targets[len(self._forward):]:
+                self._forward.append(module.register_forward_hook(self._forward_hook(name, kind)))
+        elif not wanted and self._forward:
+            for handle in self._forward:
+                handle.remove()
+            self._forward = []
 
     def _remove_forward_hooks(self) -> None:
         for handle in self._forward:
             handle.remove()
-        self._handles = [h for h in self._handles if h not in self._forward]
-        self._forward, self._hooked = [], set()
+        self._forward, self._targets, self._hooked = [], [], set()
         self._activations = {}
         self.activations = False
 
@@ -345,26 +371,21 @@ class GradientFlowRecorder:
                 return
             with torch.no_grad():
                 y = output.detach()
-                # Sums, not means, so that ranks can add them up: count, Σy, Σy², count of the extra.
-                total, squares = y.sum(dtype=torch.float64), _sq(y)
+                # Sums, not means, so that ranks can add them up: Σy and Σy² (float64), then the
+                # count of saturated entries, or each unit's largest |y| (zero: it never fired).
+                sums = [self._square_sums.sum_and_squares(y)]
                 fired = None
                 if kind == "sigmoid":
-                    extra = (y * (1 - y) < 0.25 * self.SATURATION_DERIVATIVE).sum(dtype=torch.float64)
+                    sums.append((y * (1 - y) < 0.25 * self.SATURATION_DERIVATIVE).sum().reshape(1))
                 elif kind == "tanh":
-                    extra = (1 - y * y < self.SATURATION_DERIVATIVE).sum(dtype=torch.float64)
+                    sums.append((1 - y * y < self.SATURATION_DERIVATIVE).sum().reshape(1))
                 elif kind == "relu":
                     units = y.reshape(y.shape[0], -1) if y.dim() > 1 else y.reshape(1, -1)
-                    lowest, highest = torch.aminmax(units, dim=0)  # some entry nonzero: max or min nonzero
-                    fired = ((highest != 0) | (lowest != 0)).double()
-                    extra = torch.zeros((), dtype=torch.float64, device=y.device)
-                else:
-                    extra = torch.zeros((), dtype=torch.float64, device=y.device)
-                sums = torch.stack([torch.tensor(float(y.numel()), dtype=torch.float64, device=y.device),
-                                    total, squares, extra])
-            stats = {"kind": kind, "sums": sums, "fired": fired, "grad_sq": None}
+                    fired = units.abs().amax(dim=0) if len(units) else units.new_zeros(units.shape[1])
+            stats = {"kind": kind, "count": y.numel(), "sums": sums, "fired": fired, "grad": None}
             self._activations[name] = stats
             if output.requires_grad:
-                output.register_hook(lambda grad: stats.__setitem__("grad_sq", _sq(grad)))
+                output.register_hook(lambda grad: stats.__setitem__("grad", self._square_sums.sum_and_squares(grad)))
 
         return hook
 
@@ -479,6 +500,7 @@ class GradientFlowRecorder:
             )
         self._steps_at_last_record = self._optimizer_steps
         step, self._calls = self._calls, self._calls + 1
+        self._match_hooks_to_next_step()
         if step % self.every:
             return None
         self._sync_parameters()
@@ -550,32 +572,37 @@ class GradientFlowRecorder:
             sink.write(entry["step"], values, flags)
 
     def _reduce_activations(self, scale: float = 1.0) -> tuple[dict, dict]:
-        """The pending forward and watched statistics as floats, summed over ranks if distributed."""
+        """The pending forward and watched statistics as floats, summed over ranks if distributed.
+
+        The statistics computed on the model's device are concatenated there and copied to
+        the CPU at once; the numbers Python already knows (counts, which gradients arrived)
+        follow them, so that one all_reduce sums everything.
+        """
         pending, watched = self._activations, self._watched
         self._activations, self._watched = {}, {}
-        parts: list[torch.Tensor] = []
+        computed: list[torch.Tensor] = []
+        known: list[float] = []
         for stats in pending.values():
-            grad = stats["grad_sq"]
-            has = torch.ones(1, dtype=torch.float64) if grad is not None else torch.zeros(1, dtype=torch.float64)
-            parts += [stats["sums"].cpu(), (grad if grad is not None else torch.zeros((), dtype=torch.float64))
-                      .reshape(1).cpu(), has]
+            computed += stats["sums"]
+            grad = stats["grad"]
+            computed.append(grad if grad is not None else torch.zeros(2, dtype=torch.float64))
             if stats["fired"] is not None:
-                parts.append(stats["fired"].cpu())
+                computed.append(stats["fired"])
+            known += [float(stats["count"]), float(grad is not None)]
         for w in watched.values():
             has = w["sq"] is not None
-            parts += [torch.tensor([float(has)], dtype=torch.float64),
-                      (w["sq"] if has else torch.zeros((), dtype=torch.float64)).reshape(1).cpu()]
-            if w["along"] is not None:
-                profile = w["profile_sq"]
-                parts.append(profile.cpu() if profile is not None else torch.zeros(0, dtype=torch.float64))
-        flat = torch.cat(parts) if parts else torch.zeros(0, dtype=torch.float64)
+            computed.append((w["sq"] if has else torch.zeros((), dtype=torch.float64)).reshape(1))
+            if w["along"] is not None and w["profile_sq"] is not None:
+                computed.append(w["profile_sq"])
+            known.append(float(has))
+        flat = torch.cat([_on_cpu(computed), torch.tensor(known, dtype=torch.float64)])
         world = 1
         if self.distributed:
             world = _distributed.world_size(self.group)
             _distributed.check_layout(len(flat), len(pending) + len(watched), self.group)
             flat = _distributed.all_reduce_sum(flat, self.group)
         values = flat.tolist()
-        position = 0
+        position, known_at = 0, len(values) - len(known)
 
         def take(n):
             nonlocal position
@@ -583,10 +610,17 @@ class GradientFlowRecorder:
             position += n
             return out
 
+        def take_known():
+            nonlocal known_at
+            known_at += 1
+            return values[known_at - 1]
+
         activations = {}
         for name, stats in pending.items():
-            count, total, squares, extra = take(4)
-            grad_sq, has = take(2)
+            total, squares = take(2)
+            extra = take(1)[0] if stats["kind"] in ("sigmoid", "tanh") else 0.0
+            _, grad_sq = take(2)
+            count, has = take_known(), take_known()
             mean = total / count
             var = max(squares - count * mean * mean, 0.0) / (count - 1) if count > 1 else 0.0
             if not math.isfinite(squares):
@@ -601,7 +635,8 @@ class GradientFlowRecorder:
             activations[name] = entry
         out = {}
         for name, w in watched.items():
-            has, sq = take(2)
+            sq = take(1)[0]
+            has = take_known()
             profile = None
             if w["along"] is not None and w["profile_sq"] is not None:
                 profile = [math.sqrt(v) / world / scale for v in take(len(w["profile_sq"]))]
@@ -697,9 +732,9 @@ class GradientFlowRecorder:
 
         Also closes the sinks that have a `close()` method.
         """
-        for handle in self._handles:
+        for handle in self._handles + self._forward:
             handle.remove()
-        self._handles, self._forward = [], []
+        self._handles, self._forward, self._targets = [], [], []
         self._hooked = set()
         self._activations, self._watched, self._snapshot = {}, {}, {}
         for sink in self.sinks:

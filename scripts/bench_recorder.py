@@ -10,10 +10,11 @@ Two models, each trained with SGD on a fixed random batch:
 
 For each model the same training step runs bare and under a recorder (with the optimizer
 attached), recording every step or every 10th (`every=10`), with and without the activation
-hooks. The time is the process's CPU time (`time.process_time`, one torch thread), which a
-busy machine's other processes disturb far less than wall-clock time; modes are interleaved
-round by round and each mode's time per step is the median over its rounds. The overhead is
-(time with the recorder − bare time) / bare time.
+hooks; each mode trains its own copy of the model. The time is the process's CPU time
+(`time.process_time`, one torch thread), which a busy machine's other processes disturb far
+less than wall-clock time. The modes take turns, one block of 10 steps each per round (a
+block of `every=10` holds exactly one recorded step), and a mode's overhead is the median over
+rounds of (its block's time − the bare block's time in the same round) / the bare block's time.
 
     python scripts/bench_recorder.py            # the three models, 1 thread
     python scripts/bench_recorder.py --threads 2 --rounds 9
@@ -22,6 +23,7 @@ round by round and each mode's time per step is the median over its rounds. The 
 from __future__ import annotations
 
 import argparse
+import copy
 import statistics
 import sys
 import time
@@ -89,63 +91,82 @@ MODES = {  # name: recorder options, or None for the bare step
     "every 10": {"every": 10},
     "every 10, no activation hooks": {"every": 10, "activations": False},
 }
+BLOCK = 10  # steps timed at a time: one recording cycle of `every=10`
 
 
-def time_steps(model, inputs, targets, options, steps: int) -> float:
-    """CPU seconds per training step over ``steps`` steps (after one warm-up step, which records)."""
-    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    recorder = None if options is None else GradientFlowRecorder(model, optimizer=optimizer, **options)
-    loss_fn = nn.CrossEntropyLoss()
-    try:
-        for step in range(steps + 1):
-            if step == 1:
-                start = time.process_time()
-            loss = loss_fn(model(inputs), targets)
-            optimizer.zero_grad()
+class Trainer:
+    """One mode: its own copy of the model, its optimizer, and (unless bare) its recorder."""
+
+    def __init__(self, model: nn.Module, options: dict | None):
+        self.model = copy.deepcopy(model)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=1e-3, momentum=0.9)
+        self.recorder = (None if options is None
+                         else GradientFlowRecorder(self.model, optimizer=self.optimizer, **options))
+        self.loss_fn = nn.CrossEntropyLoss()
+
+    def block(self, inputs, targets, steps: int = BLOCK) -> float:
+        """CPU seconds per training step over ``steps`` steps (a recorded step first, with `every=10`)."""
+        start = time.process_time()
+        for _ in range(steps):
+            loss = self.loss_fn(self.model(inputs), targets)
+            self.optimizer.zero_grad()
             loss.backward()
-            if recorder is not None:
-                recorder.record()
-            optimizer.step()
+            if self.recorder is not None:
+                self.recorder.record()
+            self.optimizer.step()
         return (time.process_time() - start) / steps
-    finally:
-        if recorder is not None:
-            recorder.detach()
 
 
-def bench(name: str, model: nn.Module, inputs, targets, steps: int, rounds: int) -> dict:
+def bench(name: str, model: nn.Module, inputs, targets, rounds: int) -> dict:
+    """Each round times one block of every mode, one after another; a mode's overhead is the
+    median over rounds of its block's time against the bare block of the same round, so that
+    the machine's slow drifts (other processes, clock speed) cancel out."""
+    trainers = {mode: Trainer(model, options) for mode, options in MODES.items()}
+    for trainer in trainers.values():
+        trainer.block(inputs, targets)  # warm-up (allocations, the recorder's first step)
     times = {mode: [] for mode in MODES}
     for _ in range(rounds):
-        for mode, options in MODES.items():
-            times[mode].append(time_steps(model, inputs, targets, options, steps))
-    median = {mode: statistics.median(values) for mode, values in times.items()}
-    bare = median["bare"]
+        for mode, trainer in trainers.items():
+            times[mode].append(trainer.block(inputs, targets))
+    for trainer in trainers.values():
+        if trainer.recorder is not None:
+            trainer.recorder.detach()
+    bare = times["bare"]
     print(f"\n{name}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, "
-          f"input {tuple(inputs.shape)}, {steps} steps × {rounds} rounds per mode")
-    print("| mode | CPU ms per step | overhead |")
-    print("| --- | --- | --- |")
-    for mode, seconds in median.items():
-        overhead = "—" if mode == "bare" else f"{(seconds - bare) / bare:+.1%}"
-        print(f"| {mode} | {seconds * 1e3:.1f} | {overhead} |")
-    return median
+          f"input {tuple(inputs.shape)}, {rounds} rounds of {BLOCK} steps per mode")
+    print("| mode | CPU ms per step | overhead (median of rounds) | middle half of rounds |")
+    print("| --- | --- | --- | --- |")
+    overheads = {}
+    for mode, values in times.items():
+        if mode == "bare":
+            print(f"| {mode} | {statistics.median(values) * 1e3:.1f} | — | — |")
+            continue
+        ratios = sorted(v / b - 1 for v, b in zip(values, bare))
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+        overheads[mode] = quartiles[1] if len(ratios) > 1 else ratios[0]
+        print(f"| {mode} | {statistics.median(values) * 1e3:.1f} | {statistics.median(ratios):+.1%} | "
+              f"{quartiles[0]:+.1%} … {quartiles[2]:+.1%} |")
+    return overheads
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per mode (default 5)")
-    parser.add_argument("--resnet-steps", type=int, default=10, help="a multiple of 10 (default 10)")
-    parser.add_argument("--mlp-steps", type=int, default=100)
-    parser.add_argument("--encoder-steps", type=int, default=20, help="a multiple of 10 (default 20)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds per model (default: 7 for the ResNet, 40 for the MLP, 20 for the encoder)")
+    parser.add_argument("--models", nargs="+", choices=("resnet", "mlp", "encoder"),
+                        default=["resnet", "mlp", "encoder"], help="which models (default: all three)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {args.threads} thread(s)")
-    bench("ResNet-18", resnet18(), torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,)),
-          args.resnet_steps, args.rounds)
-    bench("MLP 8 × 512", mlp(), torch.randn(64, 512), torch.randint(0, 10, (64,)), args.mlp_steps, args.rounds)
-    bench("TransformerEncoder 12 × d128", Encoder(), torch.randn(8, 64, 128), torch.randint(0, 10, (8,)),
-          args.encoder_steps, args.rounds)
-
+    if "resnet" in args.models:
+        bench("ResNet-18", resnet18(), torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,)), args.rounds or 7)
+    if "mlp" in args.models:
+        bench("MLP 8 × 512", mlp(), torch.randn(64, 512), torch.randint(0, 10, (64,)), args.rounds or 40)
+    if "encoder" in args.models:
+        bench("TransformerEncoder 12 × d128", Encoder(), torch.randn(8, 64, 128), torch.randint(0, 10, (8,)),
+              args.rounds or 20)
 
 if __name__ == "__main__":
     main()

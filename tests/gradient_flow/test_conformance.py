@@ -228,3 +228,45 @@ def test_a_scratch_buffer_is_reused_not_allocated_at_each_step():
     buffer = next(iter(square_sums._scratch.values()))
     square_sums(tensors)
     assert next(iter(square_sums._scratch.values())) is buffer and buffer.numel() == 300_000
+
+
+@pytest.mark.parametrize("seed", [s for s in SEEDS if not DTYPES[s % len(DTYPES)].is_complex][:24])
+def test_every_activation_statistic_equals_the_float64_reference(seed):
+    """Mean, standard deviation, saturated and dead shares and the arriving gradient's norm of
+    each hooked module's output, against NumPy in float64 on the same outputs (read by hooks
+    of the test's own, the last call of a module applied twice)."""
+    model, x, scale = random_case(seed)
+    recorder = GradientFlowRecorder(model)
+    outputs, handles = {}, []
+    for name, module in model.named_modules():
+        def keep(module, inputs, output, name=name):
+            output.retain_grad()
+            outputs[name] = output
+        handles.append(module.register_forward_hook(keep))
+    backward(model, x, scale)
+    activations = recorder.record()["activations"]
+    for h in handles:
+        h.remove()
+    assert activations and set(activations) <= set(outputs)
+    cut = recorder.SATURATION_DERIVATIVE
+    for name, recorded in activations.items():
+        y = outputs[name].detach().to(torch.float64).numpy()
+        n = y.size
+        assert close(recorded["mean"], float(y.mean())), (name, recorded, y.mean())
+        std = float(y.std(ddof=1)) if n > 1 else 0.0
+        # the recorder's variance is Σy²/n − mean² (sums that ranks can add): exact to rounding
+        # relative to the second moment, which is what a difference of two sums can promise
+        assert abs(recorded["std"] ** 2 - std ** 2) <= 1e-12 * max(float((y ** 2).mean()), 1e-300) * n / max(n - 1, 1)
+        grad = outputs[name].grad
+        if grad is None:
+            assert recorded["grad_norm"] is None
+        else:
+            expected = float(np.sqrt(np.sum(grad.to(torch.float64).numpy() ** 2)))
+            assert close(recorded["grad_norm"], expected), (name, recorded["grad_norm"], expected)
+        if recorded["kind"] == "sigmoid":
+            assert recorded["saturated"] == pytest.approx(float(np.mean(y * (1 - y) < 0.25 * cut)), abs=1e-12)
+        elif recorded["kind"] == "tanh":
+            assert recorded["saturated"] == pytest.approx(float(np.mean(1 - y * y < cut)), abs=1e-12)
+        elif recorded["kind"] == "relu":
+            units = y.reshape(y.shape[0], -1)
+            assert recorded["dead"] == pytest.approx(float(np.mean(~(units != 0).any(axis=0))), abs=1e-12)
