@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 
-from gradient_flow._norms import SquareSums, dense, norm64  # noqa: F401  (dense, norm64: re-exported)
+from gradient_flow._norms import dense, norm64, square_sums  # noqa: F401  (dense, norm64: re-exported)
 
 
 def active(group=None) -> bool:
@@ -55,7 +55,7 @@ def _is_dtensor(t) -> bool:
     return type(t).__name__ == "DTensor" and hasattr(t, "to_local") and hasattr(t, "placements")
 
 
-def norms(tensors: list, square_sums: SquareSums | None = None) -> list[float]:
+def norms(tensors: list) -> list[float]:
     """Frobenius norms of whole tensors (see `gradient_flow._norms`), as Python floats.
 
     A plain tensor's norm is local (under DDP every rank holds the same gradient). A sharded
@@ -64,7 +64,6 @@ def norms(tensors: list, square_sums: SquareSums | None = None) -> list[float]:
     group. A DTensor replicated on its mesh, or on a mesh of more than one dimension, falls
     back to `full_tensor()`.
     """
-    square_sums = square_sums or SquareSums()
     out = [0.0] * len(tensors)
     plain, sharded = [], {}
     for i, t in enumerate(tensors):

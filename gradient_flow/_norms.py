@@ -1,11 +1,9 @@
 """Sums of squares of whole tensors: exact to about one part in a million, cheap enough for every step.
 
-A large float32 tensor is squared into a reused float32 scratch buffer (so that measuring a step
-allocates no new memory, whose page faults cost more on the CPU than the arithmetic) and
-summed by PyTorch's cascade summation, at most `SLICE` entries at a time; the slices'
-sums are added in float64. Each square is rounded once and the cascade adds a few more
-roundings per level, so the relative error stays near 1e-7 (the conformance tests measure
-it against a float64 reference and hold it to `FLOAT32_RELATIVE_ERROR`).
+A large float32 tensor is measured in rows of `ROW` entries: one kernel reads it once and
+gives each row's norm in float32 (a sum of only `ROW` squares, so float32's rounding stays
+near 1e-7 of it), and the rows' squares are added in float64. The conformance tests measure
+the result against a float64 reference and hold it to `FLOAT32_RELATIVE_ERROR`.
 
 float32 squares are exact only inside float32's range. Where a tensor's sum of squares is
 below `UNDERFLOW_GUARD` per entry (entries near 1e-19 and below, whose squares underflow),
@@ -19,11 +17,11 @@ from __future__ import annotations
 
 import torch
 
-SLICE = 1 << 20
-"""Entries squared into the scratch buffer at a time (4 MB of float32)."""
+ROW = 256
+"""Entries per row of a large float32 tensor: each row's squares are summed in float32."""
 
 SMALL = 1 << 14
-"""Tensors of at most this many entries (biases, norms' scales) are measured in float64 at once, in one call."""
+"""Tensors of at most this many entries (biases, norms' scales) are measured in float64, all in one call."""
 
 UNDERFLOW_GUARD = 1e-30
 """A float32 sum of squares below this per entry is measured again in float64.
@@ -59,78 +57,42 @@ def norm64(t: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(t, dtype=torch.float64)
 
 
-class SquareSums:
-    """Sums of squares of many tensors, with one scratch buffer per device kept between calls."""
+def _row_norms(t: torch.Tensor) -> torch.Tensor:
+    """The float32 norms of a tensor's rows of `ROW` entries (and of the shorter last one)."""
+    flat = t.reshape(-1)
+    whole = flat.numel() - flat.numel() % ROW
+    if whole == flat.numel():
+        return torch.linalg.vector_norm(flat.view(-1, ROW), dim=1)
+    tail = torch.linalg.vector_norm(flat[whole:]).reshape(1)
+    if not whole:
+        return tail
+    return torch.cat([torch.linalg.vector_norm(flat[:whole].view(-1, ROW), dim=1), tail])
 
-    def __init__(self) -> None:
-        self._scratch: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
 
-    def _buffer(self, device: torch.device, entries: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        buffer = self._scratch.get((device, dtype))
-        if buffer is None or buffer.numel() < entries:
-            buffer = torch.empty(entries, dtype=dtype, device=device)
-            self._scratch[(device, dtype)] = buffer
-        return buffer
-
-    @staticmethod
-    def sum_and_squares(t: torch.Tensor) -> torch.Tensor:
-        """[Σt, Σt²] of a real tensor, in float64 on its device, without a synchronisation.
-
-        Each entry is converted to float64 before it is summed and squared: an activation's
-        statistics need float64's headroom, since its variance is Σt²/n − mean², a
-        difference of two sums. (These tensors are freed at once, so PyTorch's allocator
-        reuses their memory: no scratch buffer is needed.)
-        """
-        wide = t.detach().reshape(-1).to(torch.float64)
-        return torch.stack([wide.sum(), torch.dot(wide, wide)])
-
-    def __call__(self, tensors: list) -> list[float]:
-        """The sum of squares (of the modulus) of each tensor, as Python floats."""
-        tensors = [dense(t) for t in tensors]
-        out: list[float | None] = [None] * len(tensors)
-        sums, owners = [], []
-        small: dict[torch.device, list[int]] = {}
-        for i, t in enumerate(tensors):
-            if t.dtype != torch.float32 or t.numel() == 0:
-                continue
-            if t.numel() <= SMALL:
-                small.setdefault(t.device, []).append(i)
-                continue
-            if not t.is_contiguous() and t.numel() > SLICE:
-                t = t.contiguous()
-            buffer = self._buffer(t.device, min(t.numel(), SLICE))
-            if t.is_contiguous():
-                for piece in t.reshape(-1).split(SLICE):
-                    squares = buffer[:piece.numel()]
-                    torch.mul(piece, piece, out=squares)
-                    sums.append(squares.sum())
-                    owners.append(i)
-            else:  # a strided view of at most SLICE entries, squared into contiguous scratch
-                squares = buffer[:t.numel()].view(t.shape)
-                torch.mul(t, t, out=squares)
-                sums.append(squares.sum())
-                owners.append(i)
-        if sums:
-            by_device: dict[torch.device, list[int]] = {}
-            for k, s in enumerate(sums):
-                by_device.setdefault(s.device, []).append(k)
-            values = [0.0] * len(sums)
-            for indices in by_device.values():
-                for k, v in zip(indices, torch.stack([sums[k] for k in indices]).double().cpu().tolist()):
-                    values[k] = v
-            totals: dict[int, float] = {}
-            for i, v in zip(owners, values):
-                totals[i] = totals.get(i, 0.0) + v
-            for i, total in totals.items():
-                if total == total and total != float("inf") and total >= UNDERFLOW_GUARD * tensors[i].numel():
-                    out[i] = total
-        for indices in small.values():  # one call for all of them, each entry converted to float64
-            norms = torch._foreach_norm([tensors[i] for i in indices], 2, dtype=torch.float64)
-            for i, v in zip(indices, (torch.stack(norms).cpu() ** 2).tolist()):
-                out[i] = v
-        rest = [i for i, v in enumerate(out) if v is None]
-        if rest:
-            exact = torch.stack([norm64(tensors[i]).cpu() for i in rest]) ** 2
-            for i, v in zip(rest, exact.tolist()):
-                out[i] = v
-        return out
+def square_sums(tensors: list) -> list[float]:
+    """The sum of squares (of the modulus) of each tensor, as Python floats."""
+    tensors = [dense(t) for t in tensors]
+    out: list[float | None] = [None] * len(tensors)
+    large: dict[torch.device, list[int]] = {}
+    small: dict[torch.device, list[int]] = {}
+    for i, t in enumerate(tensors):
+        if t.dtype == torch.float32 and t.numel() > 0:
+            (large if t.numel() > SMALL else small).setdefault(t.device, []).append(i)
+    for indices in large.values():
+        rows = [_row_norms(tensors[i]) for i in indices]
+        owners = torch.repeat_interleave(torch.arange(len(indices)), torch.tensor([len(r) for r in rows]))
+        squares = torch.cat(rows).cpu().double().square()
+        totals = torch.zeros(len(indices), dtype=torch.float64).index_add_(0, owners, squares).tolist()
+        for i, total in zip(indices, totals):
+            if total == total and total != float("inf") and total >= UNDERFLOW_GUARD * tensors[i].numel():
+                out[i] = total
+    for indices in small.values():  # one call for all of them, each entry converted to float64
+        norms = torch._foreach_norm([tensors[i] for i in indices], 2, dtype=torch.float64)
+        for i, v in zip(indices, (torch.stack(norms).cpu() ** 2).tolist()):
+            out[i] = v
+    rest = [i for i, v in enumerate(out) if v is None]
+    if rest:
+        exact = torch.stack([norm64(tensors[i]).cpu() for i in rest]) ** 2
+        for i, v in zip(rest, exact.tolist()):
+            out[i] = v
+    return out

@@ -15,7 +15,6 @@ import torch
 from torch import nn
 
 from gradient_flow import _distributed
-from gradient_flow._norms import SquareSums
 from gradient_flow import diagnosis as _diagnosis
 from gradient_flow.diagnosis import Flag
 
@@ -97,16 +96,6 @@ def unwrap_optimizer(optimizer: Any) -> torch.optim.Optimizer:
 def _sq(t: torch.Tensor) -> torch.Tensor:
     """Sum of squares (of the modulus) of a plain tensor, computed and returned in float64 on its device."""
     return _distributed.norm64(t) ** 2
-
-
-def _on_cpu(tensors: list[torch.Tensor]) -> torch.Tensor:
-    """The tensors flattened into one float64 CPU tensor: one copy per device, not one per tensor."""
-    flat = [t.reshape(-1).to(torch.float64) for t in tensors]
-    if not flat:
-        return torch.zeros(0, dtype=torch.float64)
-    if len({t.device for t in flat}) == 1:
-        return torch.cat(flat).cpu()
-    return torch.cat([t.cpu() for t in flat])
 
 
 def _block(name: str) -> str:
@@ -237,7 +226,6 @@ class GradientFlowRecorder:
         self._activations: dict[str, dict] = {}
         self._watched: dict[str, dict] = {}
         self._snapshot: dict[str, torch.Tensor] = {}  # the weights before the optimizer step (see record())
-        self._square_sums = SquareSums()
         self._reference: tuple[str, float] | None = None
         if activations is None:
             activations = not ({"torch.compile", "Module.compile"} & set(self.wrappers))
@@ -373,19 +361,21 @@ class GradientFlowRecorder:
                 y = output.detach()
                 # Sums, not means, so that ranks can add them up: Σy and Σy² (float64), then the
                 # count of saturated entries, or each unit's largest |y| (zero: it never fired).
-                sums = [self._square_sums.sum_and_squares(y)]
+                wide = y.reshape(-1).to(torch.float64)
+                sums = [wide.sum(), torch.dot(wide, wide)]
                 fired = None
                 if kind == "sigmoid":
-                    sums.append((y * (1 - y) < 0.25 * self.SATURATION_DERIVATIVE).sum().reshape(1))
+                    sums.append((y * (1 - y) < 0.25 * self.SATURATION_DERIVATIVE).sum(dtype=torch.float64))
                 elif kind == "tanh":
-                    sums.append((1 - y * y < self.SATURATION_DERIVATIVE).sum().reshape(1))
+                    sums.append((1 - y * y < self.SATURATION_DERIVATIVE).sum(dtype=torch.float64))
                 elif kind == "relu":
                     units = y.reshape(y.shape[0], -1) if y.dim() > 1 else y.reshape(1, -1)
                     fired = units.abs().amax(dim=0) if len(units) else units.new_zeros(units.shape[1])
             stats = {"kind": kind, "count": y.numel(), "sums": sums, "fired": fired, "grad": None}
             self._activations[name] = stats
             if output.requires_grad:
-                output.register_hook(lambda grad: stats.__setitem__("grad", self._square_sums.sum_and_squares(grad)))
+                output.register_hook(lambda grad: stats.__setitem__(
+                    "grad", torch.linalg.vector_norm(grad.detach(), dtype=torch.float64).square()))
 
         return hook
 
@@ -511,7 +501,7 @@ class GradientFlowRecorder:
         names = list(self.parameters)
         with_grad = [n for n in names if self.parameters[n].grad is not None]
         norms = _distributed.norms([self.parameters[n] for n in names]
-                                   + [self.parameters[n].grad for n in with_grad], self._square_sums)
+                                   + [self.parameters[n].grad for n in with_grad])
         scale = self._scale()
         weights, grads_by_name = dict(zip(names, norms)), dict(zip(with_grad, norms[len(names):]))
         parameters = {}
@@ -574,72 +564,73 @@ class GradientFlowRecorder:
     def _reduce_activations(self, scale: float = 1.0) -> tuple[dict, dict]:
         """The pending forward and watched statistics as floats, summed over ranks if distributed.
 
-        The statistics computed on the model's device are concatenated there and copied to
-        the CPU at once; the numbers Python already knows (counts, which gradients arrived)
-        follow them, so that one all_reduce sums everything.
+        What was computed on the model's device goes to the CPU in two copies (the scalars
+        stacked, the per-unit and per-position vectors concatenated); the numbers Python
+        already knows (counts, which gradients arrived) follow, so that one all_reduce sums
+        everything.
         """
         pending, watched = self._activations, self._watched
         self._activations, self._watched = {}, {}
-        computed: list[torch.Tensor] = []
+        scalars: list[torch.Tensor] = []
+        vectors: list[torch.Tensor] = []
         known: list[float] = []
         for stats in pending.values():
-            computed += stats["sums"]
             grad = stats["grad"]
-            computed.append(grad if grad is not None else torch.zeros(2, dtype=torch.float64))
+            scalars += [*stats["sums"], grad if grad is not None else torch.zeros_like(stats["sums"][0])]
             if stats["fired"] is not None:
-                computed.append(stats["fired"])
+                vectors.append(stats["fired"])
             known += [float(stats["count"]), float(grad is not None)]
         for w in watched.values():
             has = w["sq"] is not None
-            computed.append((w["sq"] if has else torch.zeros((), dtype=torch.float64)).reshape(1))
+            scalars.append(w["sq"] if has else torch.zeros((), dtype=torch.float64))  # every rank: one each
             if w["along"] is not None and w["profile_sq"] is not None:
-                computed.append(w["profile_sq"])
+                vectors.append(w["profile_sq"])
             known.append(float(has))
-        flat = torch.cat([_on_cpu(computed), torch.tensor(known, dtype=torch.float64)])
+        parts = [torch.tensor(known, dtype=torch.float64)]
+        if scalars:
+            parts.insert(0, torch.stack(scalars).cpu() if len({t.device for t in scalars}) == 1
+                         else torch.stack([t.cpu() for t in scalars]))
+        if vectors:
+            parts.insert(1 if scalars else 0, torch.cat([v.reshape(-1).to(torch.float64).cpu() for v in vectors])
+                         if len({v.device for v in vectors}) > 1 else torch.cat(vectors).to(torch.float64).cpu())
+        flat = torch.cat(parts)
         world = 1
         if self.distributed:
             world = _distributed.world_size(self.group)
             _distributed.check_layout(len(flat), len(pending) + len(watched), self.group)
             flat = _distributed.all_reduce_sum(flat, self.group)
         values = flat.tolist()
-        position, known_at = 0, len(values) - len(known)
+        cursors = {"scalar": 0, "vector": len(scalars), "known": len(values) - len(known)}
 
-        def take(n):
-            nonlocal position
-            out = values[position:position + n]
-            position += n
+        def take(kind: str, n: int = 1) -> list[float]:
+            out = values[cursors[kind]:cursors[kind] + n]
+            cursors[kind] += n
             return out
-
-        def take_known():
-            nonlocal known_at
-            known_at += 1
-            return values[known_at - 1]
 
         activations = {}
         for name, stats in pending.items():
-            total, squares = take(2)
-            extra = take(1)[0] if stats["kind"] in ("sigmoid", "tanh") else 0.0
-            _, grad_sq = take(2)
-            count, has = take_known(), take_known()
+            total, squares, *extra = take("scalar", len(stats["sums"]))
+            grad_sq = take("scalar")[0]
+            count, has = take("known", 2)
             mean = total / count
             var = max(squares - count * mean * mean, 0.0) / (count - 1) if count > 1 else 0.0
             if not math.isfinite(squares):
                 var = squares  # NaN or inf: keep it visible, never a quiet 0
             entry = {"kind": stats["kind"], "mean": mean, "std": math.sqrt(var) if var >= 0 else var,
                      "grad_norm": math.sqrt(grad_sq) / world / scale if has == world else None}
-            if stats["kind"] in ("sigmoid", "tanh"):
-                entry["saturated"] = extra / count
+            if extra:
+                entry["saturated"] = extra[0] / count
             if stats["fired"] is not None:
-                fired = take(len(stats["fired"]))
+                fired = take("vector", len(stats["fired"]))
                 entry["dead"] = sum(1.0 for f in fired if f == 0) / len(fired) if fired else 0.0
             activations[name] = entry
         out = {}
         for name, w in watched.items():
-            sq = take(1)[0]
-            has = take_known()
+            has = take("known")[0]
+            sq = take("scalar")[0]
             profile = None
             if w["along"] is not None and w["profile_sq"] is not None:
-                profile = [math.sqrt(v) / world / scale for v in take(len(w["profile_sq"]))]
+                profile = [math.sqrt(v) / world / scale for v in take("vector", len(w["profile_sq"]))]
             out[name] = {"along": w["along"], "norm": math.sqrt(sq) / world / scale if has == world else None,
                          "profile": profile}
         return activations, out
@@ -715,7 +706,7 @@ class GradientFlowRecorder:
         changes = [self._snapshot[n] for n in names]
         if changes:  # the snapshot's buffers now hold θ_before − θ_after
             torch._foreach_sub_(changes, [self.parameters[n].detach() for n in names])
-        change = dict(zip(names, _distributed.norms(changes, self._square_sums)))
+        change = dict(zip(names, _distributed.norms(changes)))
         updates = {n: (change[n] / before[n] if before.get(n) else None) for n in self.parameters}
         self.updates.append(updates)
         step = self.steps[-1]["step"]
