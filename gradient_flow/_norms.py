@@ -15,6 +15,8 @@ from the start, and so are small float32 tensors (at most `SMALL` entries), all 
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 ROW = 256
@@ -69,6 +71,12 @@ def _row_norms(t: torch.Tensor) -> torch.Tensor:
     return torch.cat([torch.linalg.vector_norm(flat[:whole].view(-1, ROW), dim=1), tail])
 
 
+@functools.lru_cache(maxsize=64)
+def _owners(lengths: tuple[int, ...]) -> torch.Tensor:
+    """Which tensor each row belongs to (the same model gives the same lengths at every step)."""
+    return torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths))
+
+
 def square_sums(tensors: list) -> list[float]:
     """The sum of squares (of the modulus) of each tensor, as Python floats."""
     tensors = [dense(t) for t in tensors]
@@ -80,7 +88,7 @@ def square_sums(tensors: list) -> list[float]:
             (large if t.numel() > SMALL else small).setdefault(t.device, []).append(i)
     for indices in large.values():
         rows = [_row_norms(tensors[i]) for i in indices]
-        owners = torch.repeat_interleave(torch.arange(len(indices)), torch.tensor([len(r) for r in rows]))
+        owners = _owners(tuple(len(r) for r in rows))
         squares = torch.cat(rows).cpu().double().square()
         totals = torch.zeros(len(indices), dtype=torch.float64).index_add_(0, owners, squares).tolist()
         for i, total in zip(indices, totals):

@@ -599,13 +599,23 @@ class GradientFlowRecorder:
             world = _distributed.world_size(self.group)
             _distributed.check_layout(len(flat), len(pending) + len(watched), self.group)
             flat = _distributed.all_reduce_sum(flat, self.group)
-        values = flat.tolist()
-        cursors = {"scalar": 0, "vector": len(scalars), "known": len(values) - len(known)}
+        vector_length = len(flat) - len(scalars) - len(known)
+        # the per-unit and per-position vectors stay tensors: a running count of their zeros
+        # gives each module's dead units without a Python loop over thousands of units
+        vector = flat[len(scalars):len(scalars) + vector_length]
+        zeros_before = torch.cat([torch.zeros(1, dtype=torch.float64), torch.cumsum(vector == 0, 0, dtype=torch.float64)])
+        values = torch.cat([flat[:len(scalars)], flat[len(scalars) + vector_length:]]).tolist()
+        cursors = {"scalar": 0, "known": len(scalars), "vector": 0}
 
         def take(kind: str, n: int = 1) -> list[float]:
             out = values[cursors[kind]:cursors[kind] + n]
             cursors[kind] += n
             return out
+
+        def take_vector(n: int) -> tuple[int, int]:
+            start = cursors["vector"]
+            cursors["vector"] += n
+            return start, start + n
 
         activations = {}
         for name, stats in pending.items():
@@ -621,8 +631,9 @@ class GradientFlowRecorder:
             if extra:
                 entry["saturated"] = extra[0] / count
             if stats["fired"] is not None:
-                fired = take("vector", len(stats["fired"]))
-                entry["dead"] = sum(1.0 for f in fired if f == 0) / len(fired) if fired else 0.0
+                start, end = take_vector(len(stats["fired"]))
+                dead = float(zeros_before[end] - zeros_before[start])
+                entry["dead"] = dead / (end - start) if end > start else 0.0
             activations[name] = entry
         out = {}
         for name, w in watched.items():
@@ -630,7 +641,8 @@ class GradientFlowRecorder:
             sq = take("scalar")[0]
             profile = None
             if w["along"] is not None and w["profile_sq"] is not None:
-                profile = [math.sqrt(v) / world / scale for v in take("vector", len(w["profile_sq"]))]
+                start, end = take_vector(len(w["profile_sq"]))
+                profile = [math.sqrt(v) / world / scale for v in vector[start:end].tolist()]
             out[name] = {"along": w["along"], "norm": math.sqrt(sq) / world / scale if has == world else None,
                          "profile": profile}
         return activations, out
