@@ -126,7 +126,8 @@ class GradientFlowRecorder:
             values break its graph, so they are left out there, with a warning.
         every: record one training step in `every` (counted in optimizer steps, see
             `accumulation`): `record()` is still called at every step, but only steps 0,
-            every, 2·every, … store anything; in between, the hooks return at once.
+            every, 2·every, … store anything; the forward hooks are installed only for those
+            steps, so the steps in between run the model as if no recorder were attached.
         accumulation: the number of micro-batches per optimizer step with gradient
             accumulation, when `record()` is called after every micro-batch's backward:
             only the call after the last micro-batch (the full gradient) is recorded.

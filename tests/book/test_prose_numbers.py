@@ -270,6 +270,7 @@ def manual_numbers() -> dict[str, str]:
         f"{d.MINIMUM_POINTS}": "MINIMUM_POINTS", "10": "the base of the decades", "²": "a square, in a formula",
         "1e-27": "an example value below float32's smallest square (not a result)",
         f"{_norms.UNDERFLOW_GUARD:g}": "UNDERFLOW_GUARD (gradient_flow._norms)",
+        f"{_norms.ROW}": "ROW (gradient_flow._norms)",
     }
 
 
