@@ -113,7 +113,7 @@ CLAIMS = (
     ),
     Claim(
         "typical_sigmoid_factor_near_one_fifth",
-        "For z ~ N(0, 1) the average sigmoid derivative E[σ′(z)] is between [[at_least]] and [[at_most]], well below the ¼ bound.",
+        "For z ~ N(0, 1) the average sigmoid derivative E[σ′(z)] is between [[at_least|g]] and [[at_most|g]], well below the ¼ bound.",
         lambda r: r["by_name"]["sigmoid"]["mean_q1"],
         at_least=0.205,
         at_most=0.2085,

@@ -154,7 +154,7 @@ CLAIMS = (
           "One input ×[[setup.CASES.outlier.2.outlier|g]] raises the gradient-to-weight ratio of every layer (smallest factor over layers)…",
           lambda r: r["outlier_scale_min"], at_least=8, fmt=".3g"),
     Claim("outlier_keeps_profile_level",
-          "…while the profile stays level enough to pass: |trend| in decades, at most [[at_most]].",
+          "…while the profile stays level enough to pass: |trend| in decades, at most [[at_most|g]].",
           lambda r: r["outlier_abs_trend"], at_most=1.8, fmt=".2f"),
     Claim("float16_zeroes_more_layers",
           "Run in float16, the sigmoid network has at least [[at_least]] more layers with an exactly zero gradient than "
