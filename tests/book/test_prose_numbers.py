@@ -424,3 +424,14 @@ def test_a_statement_quotes_a_snippets_setup_from_its_file():
     assert claim.stated(setup) == "At 24 layers."
     with pytest.raises(ValueError, match="has no setup value 'DEPTH'.*there: .*depths"):
         claim.stated(setup, text="At [[setup.DEPTH]] layers.")
+
+
+def test_a_statement_quotes_only_a_result_every_seed_shares():
+    from book.execute import SnippetError, stated
+
+    claim = Claim("x", "Theory [[results.theory|.2g]].", lambda r: r["x"], at_most=1)
+    shared = {seed: {"theory": -2.81, "x": seed / 10} for seed in range(5)}
+    assert stated("demo", None, claim, shared) == "Theory -2.8."
+    differs = {seed: {"theory": seed, "x": 0} for seed in range(5)}
+    with pytest.raises(SnippetError, match=r"quotes \[\[results.theory\]\], which differs between the claim seeds"):
+        stated("demo", None, claim, differs)
