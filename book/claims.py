@@ -9,8 +9,11 @@ This module imports nothing heavy, so the site generator can use it without torc
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 #: Seed whose results fill the figures and the prose.
@@ -27,6 +30,142 @@ def format_measured(number: float, fmt: str) -> str:
     if fmt.endswith("d") and float(number).is_integer():
         number = int(number)  # counts are measured as floats
     return format(number, fmt)
+
+
+#: A field in a claim's statement (in both editions), filled when the statement is shown, so that
+#: no number in it is typed by hand:
+#:
+#: - ``[[setup.NAME]]`` / ``[[setup.NAME|FMT]]``: the experiment's configuration, read from the code
+#:   that ran, as a page's ``[[ID:setup.NAME]]`` (a literal default of ``measure()``'s parameter
+#:   ``NAME`` or a module constant ``NAME = literal``; a dotted path indexes into it);
+#: - ``[[at_least]]``, ``[[at_most]]``: the claim's own bounds, the very numbers the check reads
+#:   (by default in the claim's ``fmt``; a format that would not print the bound exactly is refused);
+#: - ``[[out_of]]``: the number of runs a count is out of;
+#: - ``[[results.KEY]]``: a result that every claim seed shares (a theory value computed from the
+#:   setup); the build refuses one that differs between seeds.
+#:
+#: ``FMT`` is what a page's value directive takes: a Python format spec, ``sciN`` or ``texN``
+#: (``$10^{[[at_most|d]]}$`` writes a power of ten from a bound on its exponent).
+FIELD = re.compile(r"\[\[\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_\-]+)*)\s*(?:\|\s*(?P<fmt>[^\[\]|\s]+)\s*)?\]\]")
+BOUND_FIELDS = ("at_least", "at_most")
+SETUP_FIELD, RESULTS_FIELD = "setup.", "results."
+
+
+def statement_fields(text: str) -> list[str]:
+    """The keys of the fields in a statement, in order (``setup.DEPTH``, ``at_most`` …)."""
+    return [match.group("key") for match in FIELD.finditer(text)]
+
+
+def _format_field(value: Any, fmt: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"is a {type(value).__name__}, not a number (point the key at one number)")
+    from book.pages import format_number  # the page's formats (sciN, texN), light to import
+
+    try:
+        return format_number(value, fmt)
+    except Exception as exc:  # PageError: a format that does not apply
+        raise ValueError(str(exc)) from None
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+
+
+def _printed_number(text: str) -> float | None:
+    """The number a formatted field reads as (``0.25``, ``2%``, ``1 × 10⁻⁷``, ``1 \\times 10^{-7}``)."""
+    text = text.strip()
+    scaled = re.fullmatch(r"(.+?)\s*(?:×\s*10(?P<sup>[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)|\\times\s*10\^\{(?P<tex>-?\d+)\})", text)
+    try:
+        if scaled:
+            exponent = int(scaled.group("sup").translate(_SUPERSCRIPT_DIGITS) if scaled.group("sup") else scaled.group("tex"))
+            return float(scaled.group(1)) * 10.0 ** exponent
+        if text.endswith("%"):
+            return float(text[:-1]) / 100
+        return float(text)
+    except ValueError:
+        return None
+
+
+def fill_statement(
+    text: str,
+    claim_id: str,
+    bounds: Mapping[str, float | None],
+    bound_fmt: str,
+    out_of: int | None = None,
+    setup: Callable[[str], Any] | None = None,
+    results: Mapping[str, Any] | None = None,
+) -> str:
+    """``text`` (a claim's statement, in any edition) with its :data:`FIELD` s filled.
+
+    ``bounds`` holds the claim's ``at_least`` and ``at_most``, printed in ``bound_fmt`` unless
+    the field names a format; ``setup(NAME…)`` returns a setup value (or raises, saying what
+    the snippet has); ``results`` are the results the ``results.`` fields read. Raises
+    ValueError naming the claim and the field that cannot be filled.
+    """
+
+    def replace(match: re.Match) -> str:
+        key, fmt = match.group("key"), match.group("fmt")
+        try:
+            if key in BOUND_FIELDS:
+                bound = bounds.get(key)
+                if bound is None:
+                    raise ValueError(f"the claim has no {key} (its check: at_least={bounds.get('at_least')}, "
+                                     f"at_most={bounds.get('at_most')})")
+                printed = _format_field(bound, fmt or bound_fmt)
+                if _printed_number(printed) is None or not math.isclose(_printed_number(printed), bound, rel_tol=1e-12):
+                    raise ValueError(f"prints the bound {bound!r} as {printed!r}, not the number the check reads: "
+                                     f"give a format that prints it exactly, e.g. [[{key}|g]]")
+                return printed
+            if key == "out_of":
+                if out_of is None:
+                    raise ValueError("the claim is not a count of runs (it has no out_of)")
+                return _format_field(out_of, fmt or "d")
+            if key.startswith(SETUP_FIELD):
+                if setup is None:
+                    raise ValueError("no setup to read it from")
+                return _format_field(setup(key[len(SETUP_FIELD):]), fmt or "g")
+            if key.startswith(RESULTS_FIELD):
+                if results is None:
+                    raise ValueError("no results to read it from")
+                return _format_field(result_value(results, key[len(RESULTS_FIELD):]), fmt or ".3g")
+            raise ValueError(f"is not a field a statement may quote: setup.NAME, {', '.join(BOUND_FIELDS)}, "
+                             "out_of or results.KEY")
+        except Exception as exc:  # ValueError, LookupError, the setup's PageError: each says what is wrong
+            raise ValueError(f"claim {claim_id!r}: the statement's field [[{match.group(0)[2:-2].strip()}]] {exc}") from None
+
+    return FIELD.sub(replace, text)
+
+
+def result_value(results: Any, key: str) -> Any:
+    """The value at dotted ``key`` in ``results`` (a number indexes a list)."""
+    node = results
+    for part in key.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, (list, tuple)) and re.fullmatch(r"-?\d+", part) and -len(node) <= int(part) < len(node):
+            node = node[int(part)]
+        else:
+            there = f" (there: {', '.join(sorted(map(str, node))[:12])})" if isinstance(node, Mapping) else ""
+            raise LookupError(f"has no result {key!r}: no {part!r}{there}")
+    return node
+
+
+@functools.lru_cache(maxsize=256)
+def setup_of(snippet_id: str, path: str | None = None) -> Callable[[str], Any] | None:
+    """The reader of snippet ``snippet_id``'s setup (what its statements quote as ``[[setup.NAME]]``),
+    from its file ``path``, by default the one in this repository; None when there is none."""
+    if path is None:
+        found = sorted((Path(__file__).resolve().parent.parent / "snippets").glob(f"*/{snippet_id}.py"))
+        if len(found) != 1:
+            return None
+        path = str(found[0])
+    from book.pages import setup_value, snippet_setup
+
+    file = Path(path)
+    source = "/".join(file.parts[-3:])  # snippets/<chapter>/<id>.py
+    setup = snippet_setup(file.read_text(encoding="utf-8"), snippet_id, source)
+    return lambda key: setup_value(setup, key, snippet_id, source)
 
 
 @dataclass(frozen=True)
@@ -97,6 +236,18 @@ class Claim:
         """True for a claim over an ensemble of runs (a count of runs out of ``out_of``)."""
         return self.out_of is not None
 
+    @property
+    def bound_fmt(self) -> str:
+        """The format the bounds are printed in (by the check, and by a statement's bound field)."""
+        return "d" if self.is_count else self.fmt
+
+    def stated(self, setup: Callable[[str], Any] | None = None, results: Mapping[str, Any] | None = None,
+               text: str | None = None) -> str:
+        """The statement (or its translation ``text``) with its fields filled (see :data:`FIELD`)."""
+        return fill_statement(self.statement if text is None else text, self.id,
+                              {"at_least": self.at_least, "at_most": self.at_most}, self.bound_fmt,
+                              self.out_of, setup, results)
+
     def _format(self, number: float) -> str:
         if self.is_count:
             return format_measured(number, "d")
@@ -158,7 +309,7 @@ class Claim:
 
     def evaluate(self, results: Mapping[str, Any], seed: int) -> "Verdict":
         value = self.measure(results)
-        return Verdict(self, seed, value, self.holds(value))
+        return Verdict(self, seed, value, self.holds(value), results)
 
 
 @dataclass(frozen=True)
@@ -167,13 +318,21 @@ class Verdict:
     seed: int
     value: float | bool
     passed: bool
+    #: The results the claim was evaluated on (they fill its statement's ``results.`` fields).
+    results: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
-    def describe(self, snippet: str) -> str:
+    def describe(self, snippet: str, setup: Callable[[str], Any] | None = None) -> str:
+        """One line: the verdict, the measured value, the check and the statement (its fields
+        filled from ``setup``, by default that of the snippet's file in this repository)."""
         state = "holds" if self.passed else "FAILED"
+        try:
+            statement = self.claim.stated(setup or setup_of(snippet), self.results)
+        except ValueError:  # a diagnostic must not fail: the statement as written
+            statement = self.claim.statement
         return (
             f"{snippet}: claim '{self.claim.id}' {state} at seed {self.seed}: "
             f"measured {self.claim.format_value(self.value)}, check {self.claim.check} "
-            f"— {self.claim.statement}"
+            f"— {statement}"
         )
 
 

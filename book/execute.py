@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from book.claims import BUILD_SEED, CLAIM_SEEDS, validate_claims
+from book.claims import BUILD_SEED, CLAIM_SEEDS, setup_of, validate_claims
 
 #: Module providing ``theme_rc(theme) -> dict`` (matplotlib rcParams per site palette).
 STYLE_MODULE = "snippets.common"
@@ -200,11 +200,13 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path, figures: b
     snippet_id = module_name.rsplit(".", 1)[-1]
     claims = validate_claims(module_name, module.CLAIMS)
     verdicts = [claim.evaluate(results_by_seed[seed], seed) for claim in claims for seed in CLAIM_SEEDS]
-    failed = [v.describe(snippet_id) for v in verdicts if not v.passed]
+    setup = setup_of(snippet_id, module.__file__)  # what the statements quote as [[setup.NAME]]
+    failed = [v.describe(snippet_id, setup) for v in verdicts if not v.passed]
     if failed:
         raise SnippetError("claim", "\n".join(failed))
 
     results = results_by_seed[BUILD_SEED]
+    statements = {claim.id: stated(snippet_id, setup, claim, results_by_seed) for claim in claims}
     drawn = save_figures(module, snippet_id, results, out_dir) if figures else {}
 
     import matplotlib
@@ -221,8 +223,10 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path, figures: b
         "claims": [
             {
                 "id": claim.id,
-                "statement": claim.statement,
+                "statement": statements[claim.id],
                 "check": claim.check,
+                "at_least": claim.at_least,
+                "at_most": claim.at_most,
                 "fmt": claim.fmt,
                 "out_of": claim.out_of,
                 "values": {str(v.seed): v.value for v in verdicts if v.claim is claim},
@@ -234,9 +238,28 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path, figures: b
         ],
         "figures": drawn,
         # What the notebook's measure cell prints at the build seed (the notebook shows it).
-        "printed": [v.describe(snippet_id) for v in verdicts if v.seed == BUILD_SEED],
+        "printed": [v.describe(snippet_id, setup) for v in verdicts if v.seed == BUILD_SEED],
         "versions": {"torch": torch.__version__, "numpy": numpy.__version__, "matplotlib": matplotlib.__version__},
     }
+
+
+def stated(snippet_id: str, setup, claim, results_by_seed: dict[int, dict]) -> str:
+    """The claim's statement with its fields filled; a field that cannot be filled, or a quoted
+    result that differs between the claim seeds (a statement is one sentence for all), is refused."""
+    from book.claims import RESULTS_FIELD, result_value, statement_fields
+
+    try:
+        for key in statement_fields(claim.statement):
+            if key.startswith(RESULTS_FIELD):
+                values = {seed: result_value(results, key[len(RESULTS_FIELD):]) for seed, results in results_by_seed.items()}
+                if len(set(map(repr, values.values()))) > 1:
+                    raise ValueError(
+                        f"claim {claim.id!r}: the statement quotes [[{key}]], which differs between the claim seeds "
+                        f"({', '.join(f'seed {s}: {v!r}' for s, v in values.items())}): a statement may quote a "
+                        "result every seed shares (a theory value); the measured value is shown beside it")
+        return claim.stated(setup, results_by_seed[BUILD_SEED])
+    except (ValueError, LookupError) as exc:
+        raise SnippetError("claim", f"{snippet_id}: {exc}") from None
 
 
 def write_record(record: dict, out_dir: Path) -> Path:

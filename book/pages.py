@@ -271,22 +271,27 @@ def snippet_setup(code: str, snippet_id: str, source: str = "") -> dict:
 def lookup_setup(view: SnippetView, key: str) -> Any:
     """The value of ``setup.NAME…`` in snippet ``view``'s configuration, or a PageError that
     names the snippet and lists what it has."""
+    return setup_value(view.setup(), key, view.id, view.source)
+
+
+def setup_value(setup: Mapping[str, Any], key: str, snippet_id: str, source: str) -> Any:
+    """The value of ``NAME…`` in a snippet's setup (:func:`snippet_setup`), or a PageError that
+    names the snippet and lists what it has (a page's and a claim statement's setup fields)."""
     name, _, rest = key.partition(".")
-    setup = view.setup()
     if name in PASSED_BY_THE_BUILD:
-        raise PageError(f"'{name}' is not a setup value of snippet '{view.id}': {PASSED_BY_THE_BUILD[name]}")
+        raise PageError(f"'{name}' is not a setup value of snippet '{snippet_id}': {PASSED_BY_THE_BUILD[name]}")
     if name not in setup:
         parameters = ", ".join(sorted(n for n in setup if not CONSTANT_NAME.match(n))) or "none"
         constants = ", ".join(sorted(n for n in setup if CONSTANT_NAME.match(n))) or "none"
         raise PageError(
-            f"snippet '{view.id}' ({view.source}) has no setup value {name!r}: a setup value is a literal "
+            f"snippet '{snippet_id}' ({source}) has no setup value {name!r}: a setup value is a literal "
             f"default of measure()'s parameters (there: {parameters}) or a module constant "
             f"UPPER_CASE = literal (there: {constants})"
         )
     value = lookup(setup[name], rest) if rest else setup[name]
     if isinstance(value, Computed):
         raise PageError(
-            f"snippet '{view.id}' ({view.source}): setup value {key!r} is computed ({value.expression}), not a "
+            f"snippet '{snippet_id}' ({source}): setup value {key!r} is computed ({value.expression}), not a "
             "literal; return it in measure()'s results and print it from there"
         )
     return value
@@ -419,6 +424,22 @@ def statement_html(text: str) -> str:
     return "".join(parts)
 
 
+def claim_statement(view: SnippetView, claim: dict, text: str | None = None) -> str:
+    """A claim's statement as the page shows it (``text``, its translation, if given), its
+    fields (:data:`book.claims.FIELD`) filled: the setup from the snippet's code, the bounds
+    from the claim's record (the numbers its check read), results from the build seed's."""
+    from book.claims import fill_statement
+
+    template = claim["statement"] if text is None else text
+    bounds = {"at_least": claim.get("at_least"), "at_most": claim.get("at_most")}
+    out_of = claim.get("out_of")
+    try:
+        return fill_statement(template, claim["id"], bounds, "d" if out_of else claim["fmt"], out_of,
+                              lambda key: lookup_setup(view, key), view.result["results"])
+    except ValueError as exc:
+        raise PageError(f"snippet '{view.id}' ({view.source}): {exc}", kind="claims", snippet=view.id) from None
+
+
 def _spread(claim: dict, language: str = "en") -> str:
     return localise(_spread_en(claim), language)
 
@@ -463,7 +484,7 @@ def render_claims(views: list[SnippetView], source_url: Callable[[str], str | No
         for claim in view.result["claims"]:
             test_link = link(f"<code>{html.escape(claim['id'])}</code>")
             failed = "" if claim.get("passed", True) else " book-claim-failed"
-            statement = text.claim(claim["id"]) if text else claim["statement"]
+            statement = claim_statement(view, claim, text.claim(claim["id"]) if text else None)
             measured = html.escape(localise(claim["formatted"][str(BUILD_SEED)], language))
             rows = f"<div><dt>{words['measured']}</dt><dd>{measured}</dd></div>"
             shows = claim.get("shows")

@@ -46,18 +46,21 @@ def sweep_path(snippet_path: Path) -> Path:
     return snippet_path.with_suffix(".sweep.json")
 
 
-def source_hash(snippet_path: Path) -> str:
+def source_hash(snippet_path: Path, code: str | None = None) -> str:
     """Hash of what a sweep depends on: the snippet's code without its comments, docstrings'
-    layout, ``plot()`` and what a claim shows beside its checked number (``shows=``): a
-    figure, a comment or a displayed quantity can change without a new sweep; a change to
-    measure(), a helper or a claim's value or bounds cannot."""
+    layout, ``plot()``, a claim's statement (its words) and what a claim shows beside its
+    checked number (``shows=``): a figure, a comment, a sentence or a displayed quantity can
+    change without a new sweep; a change to measure(), a helper or a claim's value or bounds
+    cannot. ``code`` is the snippet's source, if not read from ``snippet_path``."""
     import ast
 
-    tree = ast.parse(snippet_path.read_text(encoding="utf-8"))
+    tree = ast.parse(snippet_path.read_text(encoding="utf-8") if code is None else code)
     tree.body = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name == "plot")]
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Claim":
-            node.keywords = [k for k in node.keywords if k.arg != "shows"]
+            node.keywords = [k for k in node.keywords if k.arg not in ("shows", "statement")]
+            if len(node.args) >= 2:
+                node.args[1] = ast.Constant("")
     return hashlib.sha256(ast.unparse(tree).encode("utf-8")).hexdigest()[:20]
 
 

@@ -99,21 +99,21 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "sigmoid_gradient_collapses",
-        "With Xavier initialisation, a sigmoid network's $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$ is below 10⁻¹⁶: log₁₀ of the ratio.",
+        "With Xavier initialisation, a sigmoid network's $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$ is below $10^{[[at_most|d]]}$: log₁₀ of the ratio.",
         lambda r: r["by_activation"]["sigmoid"]["decades"],
         at_most=-16,
         fmt=".1f",
     ),
     Claim(
         "sigmoid_factor_below_a_quarter",
-        "Each sigmoid layer multiplies $\\|\\partial\\mathcal{L}/\\partial h\\|$ by a fitted factor just under 1/4.",
+        "Each sigmoid layer multiplies $\\|\\partial\\mathcal{L}/\\partial h\\|$ by a fitted factor just under ¼.",
         lambda r: r["by_activation"]["sigmoid"]["factor_per_layer"],
         at_least=0.22,
         at_most=0.25,
     ),
     Claim(
         "tanh_and_relu_keep_their_gradient",
-        "With their matched initialisations, tanh and ReLU keep $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$ within 1.5 decades of 1 "
+        "With their matched initialisations, tanh and ReLU keep $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$ within [[at_most|g]] decades of 1 "
         "(the larger |log₁₀| of the two).",
         lambda r: max(abs(r["by_activation"][name]["decades"]) for name in ("tanh", "relu")),
         at_most=1.5,
@@ -130,7 +130,7 @@ CLAIMS = (
     ),
     Claim(
         "tanh_still_loses_at_100_layers",
-        "At 100 layers, tanh with Xavier initialisation still loses gradient toward the input (log₁₀ of the "
+        "At [[results.exercise.tanh_deep_depth]] layers, tanh with Xavier initialisation still loses gradient toward the input (log₁₀ of the "
         "first/last ratio).",
         lambda r: r["exercise"]["tanh_deep_decades"],
         at_least=-1.8,

@@ -15,6 +15,8 @@ from snippets.common import ACTIVATIONS, Claim, generator, new_figure, rounded
 
 # --8<-- [start:measure]
 NAMES = ("sigmoid", "tanh", "relu")
+#: A pre-activation deep in saturation, where the claim reads tanh′.
+SATURATED_Z = 4.0
 
 
 def derivative(name: str, z: torch.Tensor) -> torch.Tensor:
@@ -37,7 +39,7 @@ def measure(z_max: float = 8.0, points: int = 3201, samples: int = 200_000, spre
             "argmax": round(float(grid[best]), 6) + 0.0,
             # The derivative at |z| = 2, 4 and 6: how little a saturated unit lets through.
             "at_2": rounded(float(derivative(name, torch.tensor([2.0], dtype=torch.float64)))),
-            "at_4": rounded(float(derivative(name, torch.tensor([4.0], dtype=torch.float64)))),
+            "at_4": rounded(float(derivative(name, torch.tensor([SATURATED_Z], dtype=torch.float64)))),
             "at_6": rounded(float(derivative(name, torch.tensor([6.0], dtype=torch.float64)))),
             "curve": rounded(values[::40].tolist(), 4),
             "slope_curve": rounded(slopes[::40].tolist(), 4),
@@ -88,7 +90,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "sigmoid_derivative_at_most_a_quarter",
-        "The sigmoid's derivative never exceeds 1/4; its maximum on the grid (it sits at z = 0).",
+        "The sigmoid's derivative never exceeds ¼; its maximum on the grid (it sits at z = 0).",
         lambda r: r["by_name"]["sigmoid"]["max_derivative"],
         at_least=0.2499999,
         at_most=0.25,
@@ -104,14 +106,14 @@ CLAIMS = (
     ),
     Claim(
         "saturated_tanh_passes_almost_nothing",
-        "At |z| = 4 a tanh unit passes less than 1/500 of the gradient (tanh′(4)).",
+        "At |z| = [[setup.SATURATED_Z|g]] a tanh unit passes less than [[at_most]] of the gradient (tanh′([[setup.SATURATED_Z|g]])).",
         lambda r: r["by_name"]["tanh"]["at_4"],
         at_most=0.002,
         fmt=".2g",
     ),
     Claim(
         "typical_sigmoid_factor_near_one_fifth",
-        "For z ~ N(0, 1) the average sigmoid derivative E[σ′(z)] is about 0.207, well below the 1/4 bound.",
+        "For z ~ N(0, 1) the average sigmoid derivative E[σ′(z)] is between [[at_least|g]] and [[at_most|g]], well below the ¼ bound.",
         lambda r: r["by_name"]["sigmoid"]["mean_q1"],
         at_least=0.205,
         at_most=0.2085,

@@ -17,6 +17,8 @@ from snippets.common import PALETTE, Claim, generator, layer_gradient_norms, mlp
 # --8<-- [start:measure]
 # |z| beyond which φ'(z) < 0.1 · max φ': tanh' = 1 − tanh² and σ' = σ(1 − σ).
 SATURATION_EDGE = {"tanh": float(np.arccosh(np.sqrt(10.0))), "sigmoid": 2 * float(np.arccosh(np.sqrt(10.0)))}
+#: The first layer counted as deep: past the first few layers the statistics have settled.
+SETTLED_FROM = 6
 CASES = {
     "tanh_1": ("tanh", 1.0),
     "tanh_3": ("tanh", 3.0),
@@ -48,8 +50,7 @@ def measure(depth: int = 30, width: int = 128, batch: int = 64, cases=CASES, see
             "sigma_w": sigma_w,
             "hidden": rounded(hidden),
             "saturated": rounded(saturated, 4),
-            # Layers 6..L: past the first few layers the statistics have settled.
-            "saturated_deep": rounded(float(np.mean(saturated[5:]))),
+            "saturated_deep": rounded(float(np.mean(saturated[SETTLED_FROM - 1:]))),
             "first_over_last": rounded(hidden[0] / hidden[-1]),
         }
     return {
@@ -100,7 +101,7 @@ CLAIMS = (
     ),
     Claim(
         "large_weights_saturate_tanh",
-        "With $\\sigma_w = 3$, a large share of a deep tanh network's units are saturated (fraction in layers 6–30).",
+        "With $\\sigma_w = 3$, a large share of a deep tanh network's units are saturated (fraction in layers [[setup.SETTLED_FROM]]–[[setup.depth]]).",
         lambda r: r["by_case"]["tanh_3"]["saturated_deep"],
         at_least=0.4,
         at_most=0.55,

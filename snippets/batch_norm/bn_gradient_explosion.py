@@ -108,7 +108,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "large_batch_rate_matches_theory",
-        "At batch 128 the gradient grows per layer toward the input by √(π/(π − 1)) ≈ 1.21, the large-batch "
+        "At batch [[setup.batches.-1]] the gradient grows per layer toward the input by $\\sqrt{\\pi/(\\pi - 1)} \\approx 1.21$, the large-batch "
         "rate for ReLU: relative error of the fitted factor.",
         lambda r: r["large_batch_error"],
         at_most=0.03,
@@ -116,19 +116,19 @@ CLAIMS = (
     ),
     Claim(
         "smaller_batches_explode_faster",
-        "At batch 8 the per-layer factor is larger than at batch 128 (difference of the factors).",
+        "At batch [[setup.batches.0]] the per-layer factor is larger than at batch [[setup.batches.-1]] (difference of the factors).",
         lambda r: r["small_minus_large"],
         at_least=0.03,
     ),
     Claim(
         "plain_bn_explodes",
-        "At batch 32 the first layer's weight gradient is over 10³ times the last layer's.",
+        "At batch [[setup.batches.1]] the first layer's weight gradient is over [[at_least|g]] times the last layer's.",
         lambda r: r["by_batch"]["batch_32"]["plain_bn"]["first_over_last"],
         at_least=1e3,
     ),
     Claim(
         "residual_bn_is_tamed",
-        "With BN inside residual branches the same ratio stays below 10² at batch 32.",
+        "With BN inside residual branches the same ratio stays below [[at_most|g]] at batch [[setup.batches.1]].",
         lambda r: r["by_batch"]["batch_32"]["residual_bn"]["first_over_last"],
         at_most=100,
     ),

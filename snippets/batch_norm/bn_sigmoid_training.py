@@ -143,7 +143,7 @@ CLAIMS = (
     Claim(
         "plain_spread_collapses",
         "Without BN, each sigmoid layer shrinks the spread of the next layer's input across examples by "
-        "about the sigmoid's slope at zero, 1/4: fitted factor per layer at initialisation.",
+        "about the sigmoid's slope at zero, ¼: fitted factor per layer at initialisation.",
         lambda r: r["plain"]["spread_factor_per_layer"],
         at_least=0.18,
         at_most=0.26,
@@ -151,7 +151,7 @@ CLAIMS = (
     Claim(
         "plain_not_saturated",
         "Without BN the last sigmoid is not saturated at initialisation: its inputs sit near zero, "
-        "where its mean slope is close to the largest possible, 1/4.",
+        "where its mean slope is close to the largest possible, ¼.",
         lambda r: r["plain"]["init_mean_slope_last"],
         at_least=0.22,
         at_most=0.25,
@@ -159,7 +159,7 @@ CLAIMS = (
     Claim(
         "no_saturated_inputs",
         "Without BN, the share of the last sigmoid's inputs at initialisation where its slope is "
-        "below 0.025 (a tenth of the largest).",
+        "below a tenth of the largest (¼).",
         lambda r: r["plain"]["init_saturated_fraction_last"],
         at_most=0.01,
     ),

@@ -185,7 +185,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "unclipped_runs_blow_up",
-        "Without clipping, at learning rate 0.2, most runs blow up: the loss rises above 100 times its first "
+        "Without clipping, at learning rate [[setup.lr|g]], most runs blow up: the loss rises above [[setup.blow_up|g]] times its first "
         "value or becomes infinite.",
         lambda r: r["arms"]["unclipped"]["blew_up"],
         at_least=10,

@@ -207,14 +207,14 @@ CLAIMS = (
     ),
     Claim(
         "weak_decay_lowers_recurrent_gain",
-        "Weight decay 0.01 lowers the recurrent matrix's spectral norm after training (ratio to no decay).",
+        "Weight decay [[setup.decays.weak|g]] lowers the recurrent matrix's spectral norm after training (ratio to no decay).",
         lambda r: r["weak_norm_ratio"],
         at_least=0.7,
         at_most=0.85,
     ),
     Claim(
         "strong_decay_costs_the_task",
-        "Weight decay 0.1 shrinks ‖W_hh‖₂ to a third or less of its undecayed value (ratio)…",
+        "Weight decay [[setup.decays.strong|g]] shrinks ‖W_hh‖₂ to [[at_most]] or less of its undecayed value (ratio)…",
         lambda r: r["strong_norm_ratio"],
         at_most=0.45,
     ),

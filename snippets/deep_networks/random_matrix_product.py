@@ -127,7 +127,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "rate_matches_theory",
-        "At every σ, the measured change of log‖·‖ per factor matches λ(σ, n) within 0.005.",
+        "At every σ, the measured change of log‖·‖ per factor matches λ(σ, n) within [[at_most]].",
         lambda r: r["max_rate_error"],
         at_most=0.005,
     ),
@@ -147,8 +147,8 @@ CLAIMS = (
     ),
     Claim(
         "narrow_critical_product_shrinks_more",
-        "With width 8 instead of 64, the critical product shrinks by decades over 100 factors "
-        "(log₁₀ of the typical size; theory −2.8).",
+        "With width [[results.exercise.narrow_width]] instead of [[setup.width]], the critical product shrinks by decades "
+        "over [[setup.factors]] factors (log₁₀ of the typical size; theory [[results.exercise.narrow_theory_log10|.2g]]).",
         lambda r: r["exercise"]["narrow_final_log10_mean"],
         at_least=-3.6,
         at_most=-2.0,

@@ -151,13 +151,13 @@ CLAIMS = (
           "Every case of the atlas with an expected verdict gets it from the recorder (number of wrong verdicts).",
           lambda r: r["wrong_verdicts"], at_most=0, fmt="d"),
     Claim("outlier_raises_every_layer",
-          "One input ×100 raises the gradient-to-weight ratio of every layer (smallest factor over layers)…",
+          "One input ×[[setup.CASES.outlier.2.outlier|g]] raises the gradient-to-weight ratio of every layer (smallest factor over layers)…",
           lambda r: r["outlier_scale_min"], at_least=8, fmt=".3g"),
     Claim("outlier_keeps_profile_level",
-          "…while the profile stays level enough to pass: |trend| in decades, inside the ±2 threshold.",
+          "…while the profile stays level enough to pass: |trend| in decades, at most [[at_most|g]].",
           lambda r: r["outlier_abs_trend"], at_most=1.8, fmt=".2f"),
     Claim("float16_zeroes_more_layers",
-          "Run in float16, the sigmoid network has at least 10 more layers with an exactly zero gradient than "
+          "Run in float16, the sigmoid network has at least [[at_least]] more layers with an exactly zero gradient than "
           "in float32.",
           lambda r: r["float16_extra_zero_layers"], at_least=10, fmt="d"),
     Claim("float32_sigmoid_no_zero_layers",

@@ -168,16 +168,16 @@ CLAIMS = (
           "the three healthy twins raise no flag at all (number of wrong verdicts).",
           lambda r: r["wrong_verdicts"], at_most=0, fmt="d"),
     Claim("sigmoid_flagged_vanishing",
-          "Deep sigmoid MLP: the fitted trend of the gradient-to-weight ratio is far below the −2 decade threshold.",
+          "Deep sigmoid MLP: the fitted trend of the gradient-to-weight ratio is far below the −[[results.thresholds.decades|g]] decade threshold.",
           lambda r: r["specimens"]["sigmoid"]["trend"], at_most=-15, fmt=".1f"),
     Claim("large_init_flagged_exploding",
-          "Deep tanh MLP with σ_w = 2.5: the fitted trend is above the +2 decade threshold.",
+          "Deep tanh MLP with large weights (σ_w well above 1): the fitted trend is above the +[[results.thresholds.decades|g]] decade threshold.",
           lambda r: r["specimens"]["large_init"]["trend"], at_least=3.0, fmt=".1f"),
     Claim("plain_bn_flagged_exploding",
-          "Deep plain BatchNorm network: the fitted trend is above the +2 decade threshold at initialisation.",
+          "Deep plain BatchNorm network: the fitted trend is above the +[[results.thresholds.decades|g]] decade threshold at initialisation.",
           lambda r: r["specimens"]["plain_bn"]["trend"], at_least=2.6, fmt=".1f"),
     Claim("rnn_flagged_vanishing",
-          "Vanilla tanh RNN: the gradient reaching the input falls below the −2 decade threshold over time.",
+          "Vanilla tanh RNN: the gradient reaching the input falls below the −[[results.thresholds.decades|g]] decade threshold over time.",
           lambda r: r["specimens"]["rnn"]["trend"], at_most=-6.0, fmt=".1f"),
     Claim("sigmoid_first_layer_all_nonzero",
           "Deep sigmoid MLP in float32: every entry of the first layer's weight gradient is nonzero (share of "
@@ -193,8 +193,8 @@ CLAIMS = (
           lambda r: sum(f["healthy"] != (name == "none") for name, f in r["faults"].items()
                         if name != "repeated_record"), at_most=0, fmt="d"),
     Claim("healthy_twins_level",
-          "Healthy twins (He ReLU MLP, residual BatchNorm, LSTM with forget bias 2): largest |trend| in decades, "
-          "well inside the ±2 threshold.",
+          "Healthy twins (He ReLU MLP, residual BatchNorm, LSTM with forget bias [[results.specimens.lstm.forget_bias|g]]): largest |trend| in decades, "
+          "well inside the ±[[results.thresholds.decades|g]] threshold.",
           lambda r: r["healthy_max_abs_trend"], at_most=1.0, fmt=".2f"),
 )
 

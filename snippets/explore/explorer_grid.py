@@ -697,13 +697,13 @@ CLAIMS = (
         "factor_matches_chi",
         "Without normalisation or skips, the measured per-layer factor of "
         "$\\|\\partial L/\\partial h\\|^2$ matches the mean-field $\\chi$ of the same "
-        "networks at every activation and $\\sigma_w$ (100 layers): worst relative error.",
+        "networks at every activation and $\\sigma_w$ ([[setup.depths.-1]] layers): worst relative error.",
         lambda r: r["checks"]["chi_error_max"],
         at_most=0.2,
     ),
     Claim(
         "he_relu_healthy",
-        "With kaiming_normal_ ($\\sigma_w = \\sqrt{2}$), 100 ReLU layers are healthy for the "
+        "With kaiming_normal_ ($\\sigma_w = \\sqrt{2}$), [[setup.depths.-1]] ReLU layers are healthy for the "
         "diagnosis tool: trend of the "
         "gradient-to-weight ratio, in decades.",
         lambda r: r["checks"]["relu_he_trend"],
@@ -713,21 +713,21 @@ CLAIMS = (
     Claim(
         "default_relu_vanishes",
         "With nn.Linear's default ($\\sigma_w = 1/\\sqrt{3}$), the ReLU network's "
-        "gradient falls over 100 layers: $\\log_{10}$ first/last.",
+        "gradient falls over [[setup.depths.-1]] layers: $\\log_{10}$ first/last.",
         lambda r: r["checks"]["relu_default_decades"],
         at_most=-20,
     ),
     Claim(
         "sigmoid_always_vanishes",
         "Sigmoid networks without normalisation vanish at every $\\sigma_w$ of the grid, "
-        "up to 4 (100 layers): the largest $\\log_{10}$ first/last.",
+        "up to [[results.checks.grid_largest_sigma|g]] ([[setup.depths.-1]] layers): the largest $\\log_{10}$ first/last.",
         lambda r: r["checks"]["sigmoid_best_decades"],
         at_most=-10,
     ),
     Claim(
         "sigmoid_critical_beyond_grid",
         "A bias-free sigmoid network does have a critical weight scale: the mean-field "
-        "$\\chi$ reaches 1 at $\\sigma_w$ near 10, far beyond the grid's largest $\\sigma_w$.",
+        "$\\chi$ reaches 1 at $\\sigma_w$ between [[at_least|g]] and [[at_most|g]], far beyond the grid's largest $\\sigma_w$.",
         lambda r: r["sigmoid_critical"]["critical_theory"],
         at_least=8,
         at_most=12,
@@ -735,7 +735,7 @@ CLAIMS = (
     ),
     Claim(
         "sigmoid_measured_factor_crosses_one",
-        "The same networks, measured at $\\sigma_w$ from 6 to 16: the measured per-layer "
+        "The same networks, measured at $\\sigma_w$ from [[setup.SIGMOID_PROBE.0|g]] to [[setup.SIGMOID_PROBE.-1|g]]: the measured per-layer "
         "factor of $\\|\\partial L/\\partial h\\|^2$ crosses 1 too, at a somewhat larger "
         "$\\sigma_w$ (measured crossing over the mean-field one).",
         lambda r: r["sigmoid_critical"]["measured_over_theory"],
@@ -756,8 +756,8 @@ CLAIMS = (
     Claim(
         "relu_he_drift_matches_hanin",
         "At $\\sigma_w = \\sqrt{2}$ the ReLU gradient's typical size drifts down by about "
-        "$5/(4n)$ per layer in its logarithm (Hanin 2018): measured decades over 100 "
-        "layers for one input, mean over 64 networks, over the predicted ones.",
+        "$5/(4n)$ per layer in its logarithm (Hanin 2018): measured decades over [[setup.depths.-1]] "
+        "layers for one input, mean over [[results.relu_drift.draws]] networks, over the predicted ones.",
         lambda r: r["relu_drift"]["ratio"],
         at_least=0.6,
         at_most=1.4,
@@ -768,13 +768,13 @@ CLAIMS = (
     Claim(
         "batchnorm_explodes",
         "BatchNorm without skips makes the ReLU gradient grow toward the input at "
-        "every $\\sigma_w$ (100 layers): the smallest $\\log_{10}$ first/last.",
+        "every $\\sigma_w$ ([[setup.depths.-1]] layers): the smallest $\\log_{10}$ first/last.",
         lambda r: r["checks"]["relu_batchnorm_least"],
         at_least=5,
     ),
     Claim(
         "scaled_skips_tame",
-        "With He weights, 100 naive ReLU skip blocks explode, while blocks scaled by "
+        "With He weights, [[setup.depths.-1]] naive ReLU skip blocks explode, while blocks scaled by "
         "$1/\\sqrt{L}$ stay within a few decades: $\\log_{10}$ first/last, naive minus "
         "scaled.",
         lambda r: r["checks"]["relu_naive_he"] - r["checks"]["relu_scaled_he"],

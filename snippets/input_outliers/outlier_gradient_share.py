@@ -218,7 +218,7 @@ CLAIMS = (
     Claim(
         "stable_lr_falls_like_m_squared",
         "An input outlier divides the largest stable learning rate of gradient descent by a factor "
-        "that grows like m² (log-log slope of the factor minus 1, m = 100…1000, batch 64).",
+        "that grows like m² (log-log slope of the factor minus 1, m = [[setup.QUOTED_MAGNITUDE]]…[[setup.CURVATURE_MAGNITUDES.-1]], batch [[setup.QUOTED_BATCH]]).",
         lambda r: r["curvature"]["slope_in_m"],
         at_least=1.98,
         at_most=2.02,
@@ -226,27 +226,27 @@ CLAIMS = (
     ),
     Claim(
         "larger_batch_dilutes_the_outlier",
-        "A four times larger batch shrinks that factor (minus 1, at m = 100): smallest shrink over "
-        "16 → 64 → 256.",
+        "A four times larger batch shrinks that factor (minus 1, at m = [[setup.QUOTED_MAGNITUDE]]): smallest shrink over "
+        "[[setup.CURVATURE_BATCHES.0]] → [[setup.CURVATURE_BATCHES.1]] → [[setup.CURVATURE_BATCHES.2]].",
         lambda r: min(r["curvature"]["batch_x4_shrinks"]),
         at_least=1.3,
         fmt=".2f",
     ),
     Claim(
         "dilution_at_most_one_over_batch",
-        "…but by no more than the 4 of a 1/B law: largest shrink.",
+        "…but by little more than the fourfold a 1/B law gives: largest shrink.",
         lambda r: max(r["curvature"]["batch_x4_shrinks"]),
         at_most=4.5,
         fmt=".2f",
     ),
     Claim(
         "clean_curvature_falls_with_batch",
-        "…because the clean batch's own top curvature falls as the batch grows (16 > 64 > 256).",
+        "…because the clean batch's own top curvature falls as the batch grows ([[setup.CURVATURE_BATCHES.0]] > [[setup.CURVATURE_BATCHES.1]] > [[setup.CURVATURE_BATCHES.2]]).",
         lambda r: curvature_falls(r["curvature"]["clean_curvature"]),
     ),
     Claim(
         "outlier_owns_the_batch",
-        "Under MSE an input outlier 100× the normal size owns most of the batch gradient of 64 samples (share).",
+        "Under MSE an input outlier [[setup.QUOTED_MAGNITUDE]]× the normal size owns most of the batch gradient of [[setup.batch]] samples (share).",
         lambda r: r["cases"]["input_mse"]["share_at_100"],
         at_least=0.9,
     ),

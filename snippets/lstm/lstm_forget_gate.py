@@ -129,20 +129,20 @@ CLAIMS = (
     Claim(
         "default_bias_vanishes",
         "With PyTorch's default initialisation ($b_f$ near 0) the gradient through the cell state vanishes: "
-        "log₁₀ of its size 50 steps back.",
+        "log₁₀ of its size [[setup.LAG]] steps back.",
         lambda r: r["default"]["log10_grad_at_50"],
         at_most=-8,
     ),
     Claim(
         "bias_1_vanishes_more_slowly",
-        "With $b_f = 1$ it still shrinks, but by far fewer decades over 50 steps.",
+        "With $b_f = 1$ it still shrinks, but by far fewer decades over [[setup.LAG]] steps.",
         lambda r: r["bias_1"]["log10_grad_at_50"],
         at_least=-6,
         at_most=-2,
     ),
     Claim(
         "bias_3_preserves_gradient",
-        "With $b_f = 3$ it keeps its size over 50 steps: log₁₀ of its size.",
+        "With $b_f = [[setup.FORGET_BIASES.bias_3|g]]$ it keeps its size over [[setup.LAG]] steps: log₁₀ of its size.",
         lambda r: r["bias_3"]["log10_grad_at_50"],
         at_least=-1,
         at_most=1,
@@ -150,7 +150,7 @@ CLAIMS = (
     Claim(
         "gru_default_vanishes",
         "A GRU with PyTorch's default initialisation loses its gradient about as fast: log₁₀ of $\\|\\partial\\mathcal{L}/\\partial h_t\\|$ "
-        "50 steps back.",
+        "[[setup.LAG]] steps back.",
         lambda r: r["gru"]["log10_grad_at_50"],
         at_most=-7,
     ),

@@ -85,7 +85,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "unit_scale_norm_above_one",
-        "At σ = 1 the random recurrent matrix has largest singular value ‖W‖₂ near 2, not 1, so the "
+        "At σ = 1 the random recurrent matrix has largest singular value ‖W‖₂ near $2\\sigma$, not 1, so the "
         "worst-case bound ‖∂h_s/∂h_{s−1}‖ ≤ ‖W‖₂ does not guarantee vanishing: ‖W‖₂.",
         lambda r: r["by_sigma"]["sigma_10"]["spectral_norm"],
         at_least=1.6,
@@ -106,13 +106,13 @@ CLAIMS = (
     ),
     Claim(
         "small_weights_vanish",
-        "At σ = 0.5 the gradient 50 steps back is below 10⁻¹⁵ (log₁₀ of its size, for a unit v).",
+        "At σ = [[setup.sigmas.0|g]] the gradient [[setup.LAG]] steps back is below $10^{[[at_most|d]]}$ (log₁₀ of its size, for a unit v).",
         lambda r: r["by_sigma"]["sigma_05"]["log10_grad_at_50"],
         at_most=-15,
     ),
     Claim(
         "large_weights_explode",
-        "At σ = 3 it explodes instead: log₁₀ of its size 50 steps back.",
+        "At σ = [[setup.sigmas.-1|g]] it explodes instead: log₁₀ of its size [[setup.LAG]] steps back.",
         lambda r: r["by_sigma"]["sigma_30"]["log10_grad_at_50"],
         at_least=2,
     ),

@@ -229,7 +229,7 @@ CLAIMS = (
     ),
     Claim(
         "scale_2_16_recovers_entries",
-        "With $S = 2^{16}$ no layer loses more than 2 % of its entries "
+        "With $S = 2^{16}$ no layer loses more than [[at_most|.0%]] of its entries "
         "(largest share lost).",
         lambda r: r["s16_max_lost"],
         at_most=0.02,
@@ -237,7 +237,7 @@ CLAIMS = (
     ),
     Claim(
         "scale_2_16_matches_float32",
-        "…and every layer's gradient matches float32's to within 5 % (largest relative "
+        "…and every layer's gradient matches float32's to within [[at_most|.0%]] (largest relative "
         "error).",
         lambda r: r["s16_max_error"],
         at_most=0.05,
@@ -263,7 +263,7 @@ CLAIMS = (
     Claim(
         "scaler_backs_off",
         "Dynamic loss scaling grows S until it overflows, skips that step and halves S:"
-        " skipped steps in 60.",
+        " skipped steps in [[setup.steps]].",
         lambda r: r["runs"]["scaled"]["skipped"],
         at_least=1,
         fmt="d",

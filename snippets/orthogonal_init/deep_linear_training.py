@@ -170,7 +170,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "orthogonal_always_learns",
-        "With orthogonal initialisation every network, at depths 4, 16 and 48, brings "
+        "With orthogonal initialisation every network, at depths [[setup.depths.0]], [[setup.depths.1]] and [[setup.depths.-1]], brings "
         "the loss to a tenth of its initial value within the budget.",
         lambda r: r["orthogonal_reached"],
         at_least=12,
@@ -178,16 +178,16 @@ CLAIMS = (
     ),
     Claim(
         "orthogonal_time_depth_independent",
-        "Twelve times deeper, the orthogonal network needs at most twice as many steps:"
-        " mean steps at depth 48 over mean steps at depth 4.",
+        "At depth [[setup.depths.-1]] instead of [[setup.depths.0]], the orthogonal network needs at most [[at_most|g]] times as many"
+        " steps: mean steps at depth [[setup.depths.-1]] over mean steps at depth [[setup.depths.0]].",
         lambda r: r["orthogonal_slowdown"],
         at_most=2.0,
         fmt=".2f",
     ),
     Claim(
         "gaussian_deep_stalls",
-        "With Gaussian initialisation on the critical line, the networks of depth 16 "
-        "and 48 do not reach a tenth of the initial loss within the same budget.",
+        "With Gaussian initialisation on the critical line, the networks of depth [[setup.depths.1]] "
+        "and [[setup.depths.-1]] do not reach a tenth of the initial loss within the same budget.",
         lambda r: r["gaussian_deep_reached"],
         at_most=1,
         out_of=8,

@@ -272,7 +272,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "orthogonal_linear_is_isometric",
-        "A linear network of 200 orthogonal layers has an exactly orthogonal Jacobian: "
+        "A linear network of [[setup.depths.-1]] orthogonal layers has an exactly orthogonal Jacobian: "
         "largest deviation of a singular value from 1.",
         lambda r: r["orthogonal_linear_error"],
         at_most=1e-9,
@@ -281,7 +281,7 @@ CLAIMS = (
     Claim(
         "gaussian_critical_mean_square",
         "With Gaussian weights on the critical line the mean squared singular value is "
-        "about 1 at depth 10 ($\\log_{10}$ of it, averaged over networks).",
+        "about 1 at depth [[setup.depths.0]] ($\\log_{10}$ of it, averaged over networks).",
         lambda r: r["cases"]["linear_gaussian"]["depth_10"]["log10_mean_square"],
         at_least=-0.4,
         at_most=0.4,
@@ -301,7 +301,7 @@ CLAIMS = (
     ),
     Claim(
         "gaussian_spread_explodes",
-        "…yet at depth 50 the largest singular value is over $10^6$ times the median one "
+        "…yet at depth [[setup.depths.2]] the largest singular value is over $10^{[[at_least|d]]}$ times the median one "
         "($\\log_{10}$ of the ratio).",
         lambda r: r["cases"]["linear_gaussian"]["depth_50"]["log10_spread"],
         at_least=6,
@@ -317,7 +317,7 @@ CLAIMS = (
     ),
     Claim(
         "orthogonal_tanh_stays_clustered",
-        "With orthogonal weights a 200-layer tanh network's largest singular value is "
+        "With orthogonal weights a [[setup.depths.-1]]-layer tanh network's largest singular value is "
         "within $10\\times$ of the median one ($\\log_{10}$ of the ratio).",
         lambda r: r["cases"]["tanh_orthogonal"]["depth_200"]["log10_spread"],
         at_most=1.0,

@@ -329,7 +329,7 @@ CLAIMS = (
     Claim(
         "pretrained_directions_follow_the_data",
         "After pretraining, layer 1's four strongest input directions lie mostly in the data's four principal "
-        "directions (share of their energy; chance 0.25).",
+        "directions (share of their energy; chance [[results.alignment_chance|g]]).",
         lambda r: r["by_arm"]["pretrained"]["data_alignment"],
         at_least=0.6,
     ),

@@ -105,14 +105,14 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "pretrained_trains_further",
-        "After the same 200 steps, the pretrained sigmoid network's training loss is lower than the randomly "
+        "After the same [[setup.steps]] steps, the pretrained sigmoid network's training loss is lower than the randomly "
         "initialised one's (ratio).",
         lambda r: r["pretrained_over_random_loss"],
         at_most=0.85,
     ),
     Claim(
         "pretrained_generalises_better",
-        "…and its accuracy on 4 096 held-out samples is higher (difference, pretrained − random).",
+        "…and its accuracy on [[setup.test_samples]] held-out samples is higher (difference, pretrained − random).",
         lambda r: r["pretrained_minus_random_test"],
         at_least=0.03,
     ),

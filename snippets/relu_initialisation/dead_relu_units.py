@@ -187,34 +187,34 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "default_init_kills_half_the_deep_units",
-        "At initialisation under PyTorch's default, about half the units of layers 11–20 never fire (mean fraction).",
+        "At initialisation under PyTorch's default, about half the units of the deeper half of its [[setup.init_depth]] layers never fire (mean fraction).",
         lambda r: r["default_deep_dead"],
         at_least=0.38,
         at_most=0.62,
     ),
     Claim(
         "he_init_has_fewer_dead_units",
-        "He initialisation with zero biases leaves fewer never-firing units in layers 11–20 than the default "
+        "He initialisation with zero biases leaves fewer never-firing units in the deeper half than the default "
         "(difference of the mean fractions).",
         lambda r: r["deep_dead_default_minus_he"],
         at_least=0.1,
     ),
     Claim(
         "large_lr_kills_units",
-        "Training at learning rate 0.1 raises the fraction of never-firing units (change from initialisation).",
+        "Training at learning rate [[setup.learning_rates.-1|g]] raises the fraction of never-firing units (change from initialisation).",
         lambda r: r["largest_lr_change"],
         at_least=0.4,
     ),
     Claim(
         "small_lr_kills_few_units",
-        "Training at learning rate 0.001 changes the fraction of never-firing units little (|change| from init).",
+        "Training at learning rate [[setup.learning_rates.0|g]] changes the fraction of never-firing units little (|change| from init).",
         lambda r: abs(r["smallest_lr_change"]),
         at_most=0.06,
     ),
     Claim(
         "small_lr_costs_progress",
-        "The small learning rate pays for it: after the same 200 steps its training loss is several times "
-        "that at 0.01 (ratio).",
+        "The small learning rate pays for it: after the same [[setup.steps]] steps its training loss is several times "
+        "that at [[setup.learning_rates.1|g]] (ratio).",
         lambda r: r["smallest_over_middle_loss"],
         at_least=1.5,
     ),

@@ -270,7 +270,7 @@ def rms_ratio(rms: list) -> float:
 CLAIMS = (
     Claim(
         "he_keeps_gradient_level",
-        "Under He initialisation the per-layer factor of $\\|\\partial\\mathcal{L}/\\partial h_l\\|$ is 1 (fitted over 100 layers).",
+        "Under He initialisation the per-layer factor of $\\|\\partial\\mathcal{L}/\\partial h_l\\|$ is 1 (fitted over [[setup.depth]] layers).",
         lambda r: r["by_scheme"]["he"]["factor"],
         at_least=0.95,
         at_most=1.05,
@@ -284,7 +284,7 @@ CLAIMS = (
     Claim(
         "xavier_loses_decades",
         "Under Xavier, $\\|\\partial\\mathcal{L}/\\partial h_1\\|$ is many decades below $\\|\\partial\\mathcal{L}/\\partial h_L\\|$ "
-        "(log₁₀ of the ratio; theory −14.9).",
+        "(log₁₀ of the ratio; theory $(L - 1) \\log_{10} \\sqrt{1/2}$).",
         lambda r: r["by_scheme"]["xavier"]["first_over_last_log10"],
         at_least=-17.0,
         at_most=-12.5,
@@ -292,16 +292,16 @@ CLAIMS = (
     ),
     Claim(
         "default_weight_gradients_vanish",
-        "Under PyTorch's default (with its biases), even the weight gradient of layer 1 is over 30 decades "
-        "below layer 100's (log₁₀ of the ratio).",
+        "Under PyTorch's default (with its biases), even the weight gradient of layer 1 is below layer "
+        "[[setup.depth]]'s by a factor under $10^{[[at_most|.0f]]}$ (log₁₀ of the ratio).",
         lambda r: r["by_scheme"]["default"]["weight_first_over_last_log10"],
         at_most=-30.0,
         fmt=".1f",
     ),
     Claim(
         "tanh_gain_grows_gradient",
-        "In a 100-layer bias-free tanh network at $\\sigma_w = 5/3$, $\\|\\partial\\mathcal{L}/\\partial h_1\\|$ is thousands of times $\\|\\partial\\mathcal{L}/\\partial h_{100}\\|$ "
-        "(log₁₀ of the ratio; mean-field theory +4.1).",
+        "In a [[setup.tanh_depths.-1]]-layer bias-free tanh network at $\\sigma_w = 5/3$, $\\|\\partial\\mathcal{L}/\\partial h_1\\|$ is thousands of times $\\|\\partial\\mathcal{L}/\\partial h_{100}\\|$ "
+        "(log₁₀ of the ratio; mean-field theory $\\tfrac{L - 1}{2} \\log_{10} \\chi$).",
         lambda r: r["tanh"]["five_thirds"]["depth_100"]["first_over_last_log10"],
         at_least=3.0,
         at_most=5.2,
@@ -309,7 +309,7 @@ CLAIMS = (
     ),
     Claim(
         "tanh_gain_matches_chi",
-        "…growing by the mean-field $\\chi = 1.21$ per layer in squared norm (measured factor over layers 10–100).",
+        "…growing by the mean-field $\\chi = [[results.tanh.five_thirds.chi_theory|.3g]]$ per layer in squared norm (measured factor past the first ten layers).",
         lambda r: r["tanh"]["five_thirds"]["depth_100"]["chi_measured"],
         at_least=1.15,
         at_most=1.27,
@@ -325,19 +325,19 @@ CLAIMS = (
     ),
     Claim(
         "tanh_gain_keeps_forward_signal",
-        "What 5/3 buys: the RMS activation at layer 30 is still most of layer 1's (ratio) …",
+        "What 5/3 buys: the RMS activation at layer [[setup.tanh_depths.0]] is still most of layer 1's (ratio) …",
         lambda r: rms_ratio(r["tanh"]["five_thirds"]["depth_30"]["rms"]),
         at_least=0.7,
     ),
     Claim(
         "tanh_unit_gain_loses_forward_signal",
-        "… while at $\\sigma_w = 1$ it has shrunk to a fraction (ratio, layer 30 over layer 1).",
+        "… while at $\\sigma_w = 1$ it has shrunk to a fraction (ratio, layer [[setup.tanh_depths.0]] over layer 1).",
         lambda r: rms_ratio(r["tanh"]["one"]["depth_30"]["rms"]),
         at_most=0.35,
     ),
     Claim(
         "note_formulas_match_torch_init",
-        "The note's randn·√(2/n) and randn·√(2/(n_in+n_out)) have the standard deviations of "
+        "The note's $\\mathrm{randn} \\cdot \\sqrt{2/n}$ and $\\mathrm{randn} \\cdot \\sqrt{2/(n_{in}+n_{out})}$ have the standard deviations of "
         "kaiming_normal_(nonlinearity='relu') and xavier_normal_: worst |ratio − 1|.",
         lambda r: r["formulas"]["max_mismatch"],
         at_most=0.015,

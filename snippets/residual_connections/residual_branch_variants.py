@@ -108,14 +108,14 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "naive_block_multiplies_by_sqrt2",
-        "In the naive network each block multiplies the activations' size by √2 ≈ 1.41 (fitted factor per block).",
+        "In the naive network each block multiplies the activations' size by $\\sqrt{2} \\approx 1.41$ (fitted factor per block).",
         lambda r: r["by_variant"]["naive"]["activation_factor"],
         at_least=1.25,
         at_most=1.5,
     ),
     Claim(
         "naive_gradient_explodes",
-        "In the naive network the first block receives a gradient at least 10¹⁰ times the last block's.",
+        "In the naive network the first block receives a gradient at least [[at_least|sci1]] times the last block's.",
         lambda r: r["by_variant"]["naive"]["gradient_first_over_last"],
         at_least=1e10,
     ),
@@ -135,7 +135,7 @@ CLAIMS = (
     ),
     Claim(
         "batch_norm_branch_grows_slowly",
-        "With BatchNorm inside the branch the gradient ratio over 100 blocks stays far below the naive "
+        "With BatchNorm inside the branch the gradient ratio over [[setup.depth]] blocks stays far below the naive "
         "network's (polynomial, not exponential, growth).",
         lambda r: r["by_variant"]["batch_norm"]["gradient_first_over_last"],
         at_most=200,

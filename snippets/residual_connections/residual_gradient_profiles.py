@@ -103,7 +103,7 @@ CLAIMS = (
     Claim(
         "residual_gradient_matches_theory",
         "In the residual networks ($\\alpha = 1/\\sqrt{L}$), $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$ matches $\\sqrt{(1 + 1/L)^{L-1}}$ at every "
-        "depth from 10 to 200: worst relative error.",
+        "depth from [[setup.depths.0]] to [[setup.depths.-1]]: worst relative error.",
         lambda r: r["residual_max_error"],
         at_most=0.15,
     ),
@@ -115,7 +115,7 @@ CLAIMS = (
     ),
     Claim(
         "plain_tanh_vanishes_at_depth",
-        "In the plain tanh network of 200 layers the first layer receives a small fraction of the last "
+        "In the plain tanh network of [[setup.depths.-1]] layers the first layer receives a small fraction of the last "
         "layer's gradient: $\\|\\partial\\mathcal{L}/\\partial h_1\\| / \\|\\partial\\mathcal{L}/\\partial h_L\\|$.",
         lambda r: r["plain_tanh_deepest"],
         at_most=0.25,

@@ -160,7 +160,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "plain_network_stays_at_baseline",
-        "The plain 30-layer network ends at the error of predicting the mean: final MSE / baseline MSE.",
+        "The plain [[results.layers]]-layer network ends at the error of predicting the mean: final MSE / baseline MSE.",
         lambda r: r["plain"]["final_over_baseline"],
         at_least=0.9,
     ),
@@ -172,7 +172,7 @@ CLAIMS = (
     ),
     Claim(
         "plain_he_trains_at_lower_lr",
-        "The plain network with He initialisation trains at learning rate 0.01 given 500 steps: "
+        "The plain network with He initialisation trains at learning rate [[setup.he_lr|g]] given [[setup.he_steps]] steps: "
         "runs ending below half the baseline error.",
         lambda r: r["plain_he"]["trained_runs"],
         at_least=3,
@@ -180,7 +180,7 @@ CLAIMS = (
     ),
     Claim(
         "plain_he_fails_at_residual_lr",
-        "At the residual twin's learning rate 0.05 and 250 steps it does not: runs ending below half "
+        "At the residual twin's learning rate [[setup.lr|g]] and [[setup.steps]] steps it does not: runs ending below half "
         "the baseline error.",
         lambda r: r["plain_he_fast"]["trained_runs"],
         at_most=1,

@@ -158,8 +158,8 @@ CLAIMS = (
     Claim(
         "layernorm_ignores_the_batch",
         "Under LayerNorm, redrawing every other example of the batch leaves the first "
-        "example's output unchanged (largest relative change over batch sizes 4, 16, "
-        "64).",
+        "example's output unchanged (largest relative change over batch sizes [[setup.batches.0]], "
+        "[[setup.batches.1]], [[setup.batches.2]]).",
         lambda r: r["layer_max_shift"],
         at_most=1e-6,
         fmt=".1e",
@@ -174,15 +174,15 @@ CLAIMS = (
     ),
     Claim(
         "batchnorm_plain_net_explodes",
-        "In the plain 30-layer network with BatchNorm the first layer's weight gradient"
-        " is over 100 times the last layer's.",
+        "In the plain [[setup.depth]]-layer network with BatchNorm the first layer's weight gradient"
+        " is over [[at_least|g]] times the last layer's.",
         lambda r: r["profiles"]["batch"]["first_over_last"],
         at_least=100,
         fmt=".3g",
     ),
     Claim(
         "layernorm_plain_net_stays_level",
-        "With LayerNorm in the same place, the same ratio stays between 1/10 and 10 — "
+        "With LayerNorm in the same place, the same ratio stays between [[at_least|g]] and [[at_most|g]] — "
         "level up to finite-width noise, where BatchNorm's is in the hundreds.",
         lambda r: r["profiles"]["layer"]["first_over_last"],
         at_least=0.1,

@@ -181,7 +181,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "preln_falls_as_inverse_sqrt_depth",
-        "In a 24-layer pre-LN encoder the gradient falls from the first layer to the "
+        "In a [[setup.depths.-1]]-layer pre-LN encoder the gradient falls from the first layer to the "
         "last roughly as $l^{-1/2}$: fitted exponent of $\\|\\partial L/\\partial W_l\\|$ "
         "against the layer index $l$.",
         lambda r: r["pre_exponent"],
@@ -191,7 +191,7 @@ CLAIMS = (
     ),
     Claim(
         "postln_does_not_fall",
-        "In the 24-layer post-LN encoder it does not fall toward the output: last "
+        "In the [[setup.depths.-1]]-layer post-LN encoder it does not fall toward the output: last "
         "layer's gradient over the first layer's.",
         lambda r: r["post_growth"],
         at_least=0.5,
@@ -199,7 +199,7 @@ CLAIMS = (
     ),
     Claim(
         "postln_last_layer_larger",
-        "At 24 layers the post-LN last layer's gradient is more than twice the pre-LN "
+        "At [[setup.depths.-1]] layers the post-LN last layer's gradient is more than twice the pre-LN "
         "last layer's (ratio).",
         lambda r: r["post_over_pre_last"]["depth_24"],
         at_least=2,
@@ -207,7 +207,7 @@ CLAIMS = (
     ),
     Claim(
         "deepnorm_is_level",
-        "DeepNorm's gradient is level across the 24 layers: largest over smallest "
+        "DeepNorm's gradient is level across the [[setup.depths.-1]] layers: largest over smallest "
         "layer.",
         lambda r: r["deep_spread"],
         at_most=1.2,

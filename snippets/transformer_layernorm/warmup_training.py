@@ -221,14 +221,14 @@ CLAIMS = (
     Claim(
         "postln_without_warmup_fails",
         "Post-LN encoders trained from the full learning rate do not solve the task "
-        "(loss below 0.5) within 80 steps.",
+        "(loss below [[setup.solved|g]]) within [[setup.steps]] steps.",
         lambda r: r["solved"]["post_none"],
         at_most=1,
         out_of=8,
     ),
     Claim(
         "warmup_helps_postln",
-        "The same post-LN networks with a 25-step warm-up end at a lower loss than "
+        "The same post-LN networks with a [[setup.warmup]]-step warm-up end at a lower loss than "
         "without.",
         lambda r: r["warmup_better_pairs"],
         at_least=6,

@@ -13,6 +13,8 @@ import torch
 from snippets.common import Claim, generator, mlp, new_figure, rounded
 
 # --8<-- [start:measure]
+#: |h| above this counts as pinned near ±1 (tanh′ = 1 − h² below 0.19).
+PINNED = 0.9
 SCALES = {"small": 0.5, "critical": 1.0, "large": 3.0}
 
 
@@ -31,7 +33,7 @@ def measure(depth: int = 30, width: int = 128, batch: int = 128, bins: int = 41,
                 values = h.flatten().numpy()
                 histograms.append(np.histogram(values, bins=edges)[0] / values.size)
                 spread.append(float(values.std()))
-                pinned.append(float((np.abs(values) > 0.9).mean()))  # tanh' = 1 − h² < 0.19
+                pinned.append(float((np.abs(values) > PINNED).mean()))  # tanh' = 1 − h² < 0.19
         by_scale[name] = {
             "sigma_w": sigma_w,
             "histograms": rounded(np.array(histograms).tolist(), 4),
@@ -72,21 +74,21 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "small_scale_collapses",
-        "At σ_w = 0.5 the activations collapse to 0: their spread at layer 30 is below 10⁻⁷.",
+        "At σ_w = [[setup.scales.small|g]] the activations collapse to 0: their spread at layer [[setup.depth]] is below [[at_most|sci1]].",
         lambda r: r["by_scale"]["small"]["std_last"],
         at_most=1e-7,
         fmt=".2g",
     ),
     Claim(
         "critical_scale_keeps_a_spread",
-        "At σ_w = 1 the activations keep a spread at layer 30 (standard deviation), shrinking only slowly.",
+        "At σ_w = 1 the activations keep a spread at layer [[setup.depth]] (standard deviation), shrinking only slowly.",
         lambda r: r["by_scale"]["critical"]["std_last"],
         at_least=0.08,
         at_most=0.2,
     ),
     Claim(
         "large_scale_saturates",
-        "At σ_w = 3 more than half the activations at layer 30 are pinned near ±1: share with |h| > 0.9.",
+        "At σ_w = [[setup.scales.large|g]] more than half the activations at layer [[setup.depth]] are pinned near ±1: share with |h| > [[setup.PINNED|g]].",
         lambda r: r["by_scale"]["large"]["pinned_last"],
         at_least=0.5,
     ),

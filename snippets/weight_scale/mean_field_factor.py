@@ -147,7 +147,7 @@ CLAIMS = (
     ),
     Claim(
         "chi_crosses_one_at_critical",
-        "The measured factor is below 1 at σ_w = 0.8 and above 1 at σ_w = 1.2.",
+        "The measured factor is below 1 at σ_w = [[setup.scales.1|g]] and above 1 at σ_w = [[setup.scales.3|g]].",
         lambda r: r["by_scale"]["s080"]["chi_measured"] < 1 < r["by_scale"]["s120"]["chi_measured"],
     ),
 )

@@ -99,7 +99,7 @@ def plot(results: dict) -> dict:
 CLAIMS = (
     Claim(
         "default_variance_is_a_third",
-        "nn.Linear's default weights have variance 1/(3·fan_in): worst relative error of 3 · n · Var(W).",
+        "nn.Linear's default weights have variance $1/(3 n)$ ($n$ = fan_in): worst relative error of $3 n \\operatorname{Var}(W)$.",
         lambda r: r["worst_weight_variance_error"],
         at_most=0.03,
     ),
@@ -113,21 +113,21 @@ CLAIMS = (
     ),
     Claim(
         "default_tanh_vanishes",
-        "A 30-layer tanh network with the default initialisation loses over six decades of gradient (log₁₀ first/last).",
+        "A [[setup.depth]]-layer tanh network with the default initialisation loses over six decades of gradient (log₁₀ first/last).",
         lambda r: r["networks"]["tanh_default"]["decades"],
         at_most=-6,
         fmt=".1f",
     ),
     Claim(
         "default_relu_vanishes_faster",
-        "A 30-layer ReLU network with the default initialisation loses even more (log₁₀ first/last).",
+        "A [[setup.depth]]-layer ReLU network with the default initialisation loses even more (log₁₀ first/last).",
         lambda r: r["networks"]["relu_default"]["decades"],
         at_most=-10,
         fmt=".1f",
     ),
     Claim(
         "default_tanh_factor_is_sigma_w",
-        "Each layer of the default tanh network multiplies the gradient by about σ_w = 1/√3 ≈ 0.577 (fitted factor).",
+        "Each layer of the default tanh network multiplies the gradient by about $\\sigma_w = 1/\\sqrt{3} \\approx 0.577$ (fitted factor).",
         lambda r: r["networks"]["tanh_default"]["factor_per_layer"],
         at_least=0.55,
         at_most=0.6,

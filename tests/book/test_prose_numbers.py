@@ -15,6 +15,11 @@ one cannot. Exempt are the places where a digit is not a measurement:
 
 Anything else fails, listed per page with its line, so a contributor sees what to fill in.
 The fence scanning is the one the editions' parity check uses (:func:`book.pages.fenced_lines`).
+
+The statements of the claims (both editions) are held to the same rule: a number in one is a
+field (:data:`book.claims.FIELD`) filled from the experiment's setup (``[[setup.DEPTH]]``), from
+the claim's own bounds (``[[at_most]]``, the number its check reads) or from a result every seed
+shares (``[[results.KEY]]``); the Chinese statement quotes the same fields as the English.
 """
 
 from __future__ import annotations
@@ -24,8 +29,11 @@ from pathlib import Path
 
 import pytest
 
+from book import translations
+from book.claims import FIELD, RESULTS_FIELD, Claim, setup_of, statement_fields
 from book.pages import DIRECTIVE, FIGURE, fenced_lines
 from book.parity import REFERENCE_HEADINGS
+from book.runner import discover
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
@@ -288,3 +296,143 @@ def test_the_manual_quotes_the_toolkits_constants(page):
 def test_the_manual_check_catches_a_wrong_threshold():
     planted = "The trend is flagged when it is steeper than 7 decades.\n"
     assert [typed for _, typed, _ in hand_typed_numbers(planted) if typed not in manual_numbers()] == ["7"]
+
+
+# ------------------------------------------------------------------ the claims' statements
+
+#: Digits a claim's statement may type, each with its reason (beyond what a page may type: the
+#: statement is one line of words and formulas, shown without a page's Markdown).
+STATEMENT_EXEMPT = {
+    r"(?<=[A-Za-z‖)\]′’])²": "a square in a formula written in words (R², m², ‖∂L/∂h‖², tanh′²)",
+}
+STATEMENT_EXEMPTIONS = [re.compile(p) for p in STATEMENT_EXEMPT]
+
+
+def statement_numbers(statement: str) -> list[str]:
+    """The numbers typed by hand in a claim's statement (its fields are filled, not typed)."""
+    for pattern in STATEMENT_EXEMPTIONS:
+        statement = pattern.sub(" ", statement)
+    return [typed for _, typed, _ in hand_typed_numbers(statement.replace("\n", " ") + "\n")]
+
+
+SNIPPETS = discover(REPO)
+
+
+def _claims(snippet):
+    import importlib
+
+    return importlib.import_module(snippet.module).CLAIMS
+
+
+def _editions(snippet) -> list[tuple[Claim, str, str]]:
+    """(claim, edition, statement) for the English and the Chinese statement of every claim."""
+    chinese = translations.load(REPO, snippet.path.relative_to(REPO).as_posix())
+    return [(c, edition, text) for c in _claims(snippet)
+            for edition, text in (("en", c.statement), ("zh", chinese.claim(c.id)))]
+
+
+def check_statements(snippet_id: str, statements) -> None:
+    """Raise AssertionError listing the statements ``(claim, edition, text)`` that type a number."""
+    typed = [f"{snippet_id}: claim '{claim.id}' ({edition}) types {numbers}: “{text}”"
+             for claim, edition, text in statements if (numbers := statement_numbers(text))]
+    assert not typed, (
+        "claim statements type numbers by hand: write the experiment's setup as [[setup.NAME|FMT]], "
+        "the claim's bound as [[at_least]] / [[at_most]] (the number its check reads), a count's runs as "
+        "[[out_of]], a theory value every seed shares as [[results.KEY|FMT]], an exact constant as math "
+        "($\\sqrt{2}$), or add a name's digits to STATEMENT_EXEMPT with its reason:\n" + "\n".join(typed))
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s.id for s in SNIPPETS])
+def test_a_claim_statement_types_no_number(snippet):
+    check_statements(snippet.id, _editions(snippet))
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=[s.id for s in SNIPPETS])
+def test_a_claim_statement_prints_the_bounds_it_checks(snippet):
+    """Each statement fills (both editions) and prints each bound it quotes as the number the
+    check reads; the Chinese statement quotes the same fields as the English."""
+    setup = setup_of(snippet.id, str(snippet.path))
+    problems = []
+    for claim, edition, text in _editions(snippet):
+        if sorted(statement_fields(text)) != sorted(statement_fields(claim.statement)):
+            problems.append(f"claim '{claim.id}' ({edition}) quotes {sorted(statement_fields(text))}, the English "
+                            f"{sorted(statement_fields(claim.statement))}")
+            continue
+        # A result is filled by the build (from the seeds' results); here, the setup and the bounds.
+        text = FIELD.sub(lambda m: "⟨result⟩" if m.group("key").startswith(RESULTS_FIELD) else m.group(0), text)
+        try:
+            filled = claim.stated(setup, text=text)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        for match in FIELD.finditer(text):
+            if match.group("key") in ("at_least", "at_most"):
+                bound = getattr(claim, match.group("key"))
+                # the check prints the same bound in the same format (unless the field names its own)
+                if match.group("fmt") is None:
+                    assert claim._format(bound) in claim.check and claim._format(bound) in filled
+    assert not problems, f"{snippet.id}:\n" + "\n".join(problems)
+
+
+def test_a_planted_number_in_a_statement_fails():
+    planted = Claim("deep", "In a 24-layer network the gradient falls below [[at_most|d]] decades.",
+                    lambda r: r["x"], at_most=-3)
+    with pytest.raises(AssertionError, match=r"claim 'deep' \(en\) types \['24'\]"):
+        check_statements("demo", [(planted, "en", planted.statement)])
+    chinese = "在 24 层网络中，梯度低于 [[at_most|d]] 个数量级。"
+    with pytest.raises(AssertionError, match=r"claim 'deep' \(zh\) types \['24'\]"):
+        check_statements("demo", [(planted, "zh", chinese)])
+    filled = Claim("deep", "In a [[setup.depth]]-layer network the gradient falls below [[at_most|d]] decades.",
+                   lambda r: r["x"], at_most=-3)
+    check_statements("demo", [(filled, "en", filled.statement)])
+    # names and formulas are not typed numbers
+    check_statements("demo", [(filled, "en", "In float16 the fit's R² of $10^{-3}$ is ½.")])
+
+
+def test_a_statement_prints_the_bound_its_check_reads():
+    setup = {"depth": 24, "depths": [6, 12, 24]}.__getitem__
+    claim = Claim("slow", "A [[setup.depth]]-layer net is not solved within [[at_most]] of [[out_of]] runs "
+                  "(deepest [[setup.depths]]).", lambda r: r["n"], at_most=1, out_of=8)
+    with pytest.raises(ValueError, match="is a list, not a number"):
+        claim.stated(setup)
+    claim = Claim("slow", "A [[setup.depth]]-layer net is solved in at most [[at_most]] of [[out_of]] runs.",
+                  lambda r: r["n"], at_most=1, out_of=8)
+    assert claim.stated(setup) == "A 24-layer net is solved in at most 1 of 8 runs."
+    assert claim.check == "at most 1 of 8 runs"
+    power = Claim("tiny", "Below $10^{[[at_most|d]]}$ ([[at_most|sci1]] as a ratio: no).", lambda r: r["x"], at_most=-16)
+    with pytest.raises(ValueError, match=r"prints the bound -16 as '-2e\+01'"):
+        power.stated()
+    power = Claim("tiny", "Below $10^{[[at_most|d]]}$.", lambda r: r["x"], at_most=-16.0, fmt=".1f")
+    assert power.stated() == "Below $10^{-16}$." and power.check == "value ≤ -16.0"
+    # a format that rounds the bound would print another number than the check reads
+    rounded = Claim("quarter", "At most [[at_most]].", lambda r: r["x"], at_least=0.2499999, at_most=0.25, fmt=".3g")
+    assert rounded.stated() == "At most 0.25."
+    with pytest.raises(ValueError, match="prints the bound 0.2499999 as '0.25'"):
+        rounded.stated(text="At least [[at_least]].")
+    assert rounded.stated(text="At least [[at_least|.7f]].") == "At least 0.2499999."
+    share = Claim("share", "No more than [[at_most|.0%]] lost.", lambda r: r["x"], at_most=0.02)
+    assert share.stated() == "No more than 2% lost."
+    with pytest.raises(ValueError, match=r"\[\[at_least\]\] the claim has no at_least"):
+        share.stated(text="[[at_least]]")
+    with pytest.raises(ValueError, match=r"\[\[setup.width\]\] .*no setup"):
+        share.stated(text="[[setup.width]]")
+
+
+def test_a_statement_quotes_a_snippets_setup_from_its_file():
+    setup = setup_of("postln_preln_gradients")
+    assert setup("depths.-1") == 24
+    claim = Claim("x", "At [[setup.depths.-1]] layers.", lambda r: 1, at_most=2)
+    assert claim.stated(setup) == "At 24 layers."
+    with pytest.raises(ValueError, match="has no setup value 'DEPTH'.*there: .*depths"):
+        claim.stated(setup, text="At [[setup.DEPTH]] layers.")
+
+
+def test_a_statement_quotes_only_a_result_every_seed_shares():
+    from book.execute import SnippetError, stated
+
+    claim = Claim("x", "Theory [[results.theory|.2g]].", lambda r: r["x"], at_most=1)
+    shared = {seed: {"theory": -2.81, "x": seed / 10} for seed in range(5)}
+    assert stated("demo", None, claim, shared) == "Theory -2.8."
+    differs = {seed: {"theory": seed, "x": 0} for seed in range(5)}
+    with pytest.raises(SnippetError, match=r"quotes \[\[results.theory\]\], which differs between the claim seeds"):
+        stated("demo", None, claim, differs)

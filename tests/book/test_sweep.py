@@ -78,6 +78,18 @@ def test_the_record_ignores_comments_and_the_plot_but_not_the_measurement(tmp_pa
     assert source_hash(path) != before
 
 
+def test_the_record_ignores_a_claims_words_but_not_its_bounds(tmp_path):
+    code = ("def measure(seed=0):\n    return {'x': 1}\n\n\n"
+            "CLAIMS = (Claim('c', 'Within 3 steps.', lambda r: r['x'], at_most=3),)\n")
+    path = tmp_path / "demo.py"
+    path.write_text(code)
+    before = source_hash(path)
+    path.write_text(code.replace("'Within 3 steps.'", "'Within [[at_most]] steps.'"))
+    assert source_hash(path) == before
+    path.write_text(code.replace("at_most=3", "at_most=4"))
+    assert source_hash(path) != before
+
+
 def test_exact_values_on_their_bound_are_exact_not_thin():
     row = summarise(Claim("wrong", "No wrong verdict.", lambda r: r, at_most=0), [0, 0, 0])
     assert not row["thin"] and row["exact"]
