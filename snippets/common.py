@@ -207,7 +207,12 @@ def phone_layout():
 def fit_to_phone(fig) -> None:
     """Narrow a figure drawn in the phone layout until everything it draws (legends and colour
     bars outside the axes included) is ``PHONE_WIDTH`` wide, so that a phone shows its text
-    at full size. The build calls it before saving a phone figure (book/execute.py)."""
+    at full size. The build calls it before saving a phone figure (book/execute.py).
+
+    Text cannot be narrowed, and a legend is the widest text a figure has: a legend wider than
+    what it belongs to (an axes' legend wider than its axes, a figure's legend wider than the
+    phone) is laid out anew, a figure's legend one entry a row, an axes' legend below its axes
+    in as many columns as the phone's width holds, and the figure grows by what it takes."""
     import warnings
 
     def drawn_width() -> float:
@@ -216,21 +221,85 @@ def fit_to_phone(fig) -> None:
             fig.canvas.draw()
         return fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
 
-    best_size, best = fig.get_size_inches().copy(), drawn_width()
-    for _ in range(4):
-        if best <= PHONE_WIDTH * 1.01:
-            break
-        width, height = best_size
-        fig.set_size_inches(max(width - (best - PHONE_WIDTH), PHONE_WIDTH / 2), height)
-        drawn = drawn_width()
-        if drawn > best * 0.99:  # its text, not its axes, makes it wide: narrowing does not help
-            break
-        best_size, best = fig.get_size_inches().copy(), drawn
-    fig.set_size_inches(*best_size)
+    def narrow() -> float:
+        best_size, best = fig.get_size_inches().copy(), drawn_width()
+        for _ in range(4):
+            if best <= PHONE_WIDTH * 1.01:
+                break
+            width, height = best_size
+            fig.set_size_inches(max(width - (best - PHONE_WIDTH), PHONE_WIDTH / 2), height)
+            drawn = drawn_width()
+            if drawn > best * 0.99:  # its text, not its axes, makes it wide: narrowing does not help
+                break
+            best_size, best = fig.get_size_inches().copy(), drawn
+        fig.set_size_inches(*best_size)
+        return best
+
+    size = fig.get_size_inches().copy()
+    if narrow() > PHONE_WIDTH * 1.01:
+        narrowed = fig.get_size_inches().copy()
+        fig.set_size_inches(*size)  # start again from the phone's width, legends laid out anew
+        if _lay_out_wide_legends(fig):
+            narrow()
+        else:
+            fig.set_size_inches(*narrowed)
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float = 3.2):
-    """A figure of the site's size with ``ncols × nrows`` axes (an array when more than one)."""
+def _lay_out_wide_legends(fig) -> bool:
+    """Lay out anew each legend of ``fig`` wider than what it belongs to (see fit_to_phone).
+    Whether any legend was."""
+    from matplotlib.transforms import offset_copy
+
+    renderer = fig.canvas.get_renderer()
+    inches = fig.dpi  # display units (pixels) per inch
+    wide_axes_legends = [
+        ax for ax in fig.axes
+        if ax.get_legend() is not None
+        and ax.get_legend().get_window_extent(renderer).width > ax.get_window_extent(renderer).width
+    ]
+    wide_figure_legends = [
+        legend for legend in fig.legends
+        if legend.get_window_extent(renderer).width > PHONE_WIDTH * inches and hasattr(legend, "book_kwargs")
+    ]
+    laid_out = []  # (new legend, the height its old layout took, in inches)
+    for legend in wide_figure_legends:
+        legend.remove()
+        args, kwargs = legend.book_kwargs
+        one_a_row = fig.legend(*args, **{**{k: v for k, v in kwargs.items() if k != "ncol"}, "ncols": 1})
+        laid_out.append((one_a_row, legend.get_window_extent(renderer).height / inches))
+    moved = []
+    for ax in wide_axes_legends:
+        legend = ax.get_legend()
+        moved.append((ax, legend.legend_handles, [text.get_text() for text in legend.get_texts()],
+                      legend.get_texts()[0].get_fontsize(), getattr(legend, "_ncols", 1)))
+        legend.remove()
+    fig.canvas.draw()
+    for ax, handles, labels, fontsize, columns in moved:
+        # Just below the axes' tick labels and axis label, whatever the axes' height becomes.
+        below = (ax.get_window_extent(renderer).y0 - ax.get_tightbbox(renderer).y0) / inches * 72
+        anchor = offset_copy(ax.transAxes, fig=fig, y=-below, units="points")
+        for ncols in range(columns, 0, -1):  # as many columns as the phone's width holds
+            legend = ax.legend(handles, labels, ncols=ncols, loc="upper center", bbox_to_anchor=(0.5, 0),
+                               bbox_transform=anchor, fontsize=fontsize)
+            if legend.get_window_extent(renderer).width <= PHONE_WIDTH * inches * 0.95:
+                break
+        laid_out.append((legend, 0.0))
+    fig.canvas.draw()
+    # The axes keep their height: the figure grows by what the legends now take.
+    added_height = sum(legend.get_window_extent(renderer).height / inches - before for legend, before in laid_out)
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + added_height)
+    return bool(moved or wide_figure_legends)
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float = 3.2,
+               phone_ncols: int | None = None):
+    """A figure of the site's size with ``ncols × nrows`` axes (an array when more than one).
+
+    On a phone (``phone_layout``) the panels are stacked: by default a grid's rows become its
+    columns; with ``phone_ncols`` the panels are laid out in reading order (left to right, then
+    down, as on a wide screen) ``phone_ncols`` a row. ``plot()`` indexes ``axes[row, col]`` and
+    ``axes.flat`` the same way in both layouts."""
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
     from matplotlib.text import Text
@@ -241,7 +310,9 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float
                 for key in ("ncols", "ncol"):
                     if key in kwargs:
                         kwargs[key] = min(kwargs[key], 2)
-            return super().legend(*args, **kwargs)
+            legend = super().legend(*args, **kwargs)
+            legend.book_kwargs = (args, kwargs)  # to lay it out anew (fit_to_phone)
+            return legend
 
         def draw(self, renderer):
             for text in self.findobj(Text):
@@ -251,6 +322,18 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float
                     text.set_fontsize(floor)
             super().draw(renderer)
 
+    if _layout["phone"] and phone_ncols is not None and nrows * ncols > 1:
+        count = nrows * ncols
+        rows = -(-count // phone_ncols)
+        panel_height = min(height / nrows, PHONE_PANEL_HEIGHT)
+        fig, grid = plt.subplots(
+            rows, phone_ncols, figsize=(PHONE_WIDTH, panel_height * rows), layout="constrained",
+            FigureClass=LegibleFigure, squeeze=False,
+        )
+        for ax in grid.flat[count:]:  # a last row not filled
+            ax.remove()
+        panels = np.array(grid.flat[:count], dtype=object)
+        return fig, (panels.reshape(nrows, ncols) if nrows > 1 else panels)
     if _layout["phone"]:
         # Transposed: the grid's columns become rows. axes.T keeps plot()'s axes[row, col].
         panel_height = min(height / nrows, PHONE_PANEL_HEIGHT)

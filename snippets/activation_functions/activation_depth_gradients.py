@@ -84,9 +84,9 @@ def plot(results: dict) -> dict:
     left.legend(fontsize=8)
     right.legend(fontsize=8)
     alt = (
-        "Left: per-layer gradient norm on a log axis for sigmoid with Xavier, tanh with Xavier and ReLU with "
+        "First panel: per-layer gradient norm on a log axis for sigmoid with Xavier, tanh with Xavier and ReLU with "
         "He initialisation. The sigmoid line falls steadily by about eighteen decades from the last layer to "
-        "the first; tanh and ReLU stay within about one decade. Right: the root-mean-square derivative per "
+        "the first; tanh and ReLU stay within about one decade. Second panel: the root-mean-square derivative per "
         "layer: about 0.24 for sigmoid, near 1 for tanh, about 0.7 for ReLU."
     )
     return {"profiles": (fig, alt)}

@@ -76,7 +76,7 @@ def plot(results: dict) -> dict:
     left.legend(fontsize=8)
     right.legend(fontsize=8)
     alt = (
-        "Left: sigmoid, tanh and ReLU against z from −8 to 8. Right: their derivatives. The sigmoid's "
+        "First panel: sigmoid, tanh and ReLU against z from −8 to 8. Second panel: their derivatives. The sigmoid's "
         "derivative is a bump of height one quarter at zero, tanh's a narrower bump of height one, both "
         "near zero beyond |z| of about 4; ReLU's derivative is a step from 0 to 1 at the origin."
     )

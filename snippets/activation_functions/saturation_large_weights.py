@@ -79,9 +79,9 @@ def plot(results: dict) -> dict:
     )
     left.legend(fontsize=8)
     alt = (
-        "Left: fraction of saturated units per layer. At σ_w = 1 no unit of the tanh or sigmoid network is "
+        "First panel: fraction of saturated units per layer. At σ_w = 1 no unit of the tanh or sigmoid network is "
         "saturated; at σ_w = 3 about half the tanh units and at σ_w = 16 about three quarters of the sigmoid "
-        "units are. Right: per-layer gradient norms on a log axis. The large-weight networks, though mostly "
+        "units are. Second panel: per-layer gradient norms on a log axis. The large-weight networks, though mostly "
         "saturated, have gradients that grow toward the input layer; the sigmoid network at σ_w = 1 falls by "
         "about eighteen decades and the tanh network at σ_w = 1 slightly."
     )

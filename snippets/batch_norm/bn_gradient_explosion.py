@@ -92,9 +92,9 @@ def plot(results: dict) -> dict:
     for ax in (left, right):
         ax.minorticks_off()  # fewer SVG elements: the figure stays small
     alt = (
-        "Two log-scale panels of weight-gradient norms relative to the last layer, over 50 layers. Left: in the "
+        "Two log-scale panels of weight-gradient norms relative to the last layer, over 50 layers. First panel: in the "
         "plain network with batch normalisation the gradients grow as straight lines toward the input, "
-        "steeper for smaller batches. Right, at one batch size: the plain network with BN grows by several "
+        "steeper for smaller batches. Second panel, at one batch size: the plain network with BN grows by several "
         "decades, the same network without BN stays level, and residual blocks with BN inside the branch grow "
         "only by about one decade."
     )

@@ -126,11 +126,11 @@ def plot(results: dict) -> dict:
         axes[2].plot(9 + 5 * np.arange(len(curve)), curve, label=label)
     axes[2].set(xlabel="SGD step", ylabel="training loss", title="training")
     alt = (
-        "Three panels comparing an eight-layer sigmoid network with and without batch normalisation. Left: at "
+        "Three panels comparing an eight-layer sigmoid network with and without batch normalisation. First panel: at "
         "initialisation the spread of each layer's sigmoid input across examples falls by orders of magnitude "
-        "with depth without BN and stays at one with BN. Middle: percentile bands of one unit's sigmoid input "
+        "with depth without BN and stays at one with BN. Second panel: percentile bands of one unit's sigmoid input "
         "over training; without BN the band is a thin line that drifts, with BN it stays wide and near zero. "
-        "Right: the training loss stays flat at about 0.69 without BN and falls with BN."
+        "Third panel: the training loss stays flat at about 0.69 without BN and falls with BN."
     )
     return {"training": (fig, alt)}
 # --8<-- [end:plot]

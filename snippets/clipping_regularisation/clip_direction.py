@@ -119,9 +119,9 @@ def plot(results: dict) -> dict:
     )
     right.legend(fontsize=7)
     alt = (
-        "Left: cosine between the clipped and the original gradient of an exploding tanh network against the "
+        "First panel: cosine between the clipped and the original gradient of an exploding tanh network against the "
         "share of components clipped; clip-by-norm stays at exactly 1, clip-by-value falls as more components "
-        "are clipped. Right: per-layer weight-gradient norms on a log axis: clip-by-norm shifts the whole "
+        "are clipped. Second panel: per-layer weight-gradient norms on a log axis: clip-by-norm shifts the whole "
         "exploding profile down without changing its shape, clip-by-value at the median flattens it, and a "
         "vanishing sigmoid network's profile lies below the clipping threshold, where clipping leaves it alone."
     )

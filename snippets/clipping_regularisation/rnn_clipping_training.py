@@ -167,11 +167,11 @@ def plot(results: dict) -> dict:
     runs = results["runs"]
     alt = (
         f"Three panels of training-loss curves on a log axis, one faint line per run of {runs} tanh RNNs with "
-        f"recurrent spectral radius {results['radius']:g}, and the median run in bold. Left, no clipping at "
+        f"recurrent spectral radius {results['radius']:g}, and the median run in bold. First panel, no clipping at "
         f"learning rate {results['lr']:g}: {results['arms']['unclipped']['blew_up']} of {runs} runs blow up, their "
-        "loss jumping by many orders of magnitude (a line ends where the loss became infinite). Middle, "
+        "loss jumping by many orders of magnitude (a line ends where the loss became infinite). Second panel, "
         f"clip_grad_norm_ at {results['max_norm']:g} with the same learning rate: "
-        f"{results['arms']['clipped']['blew_up']} runs blow up and the losses fall. Right, no clipping at the "
+        f"{results['arms']['clipped']['blew_up']} runs blow up and the losses fall. Third panel, no clipping at the "
         f"smaller learning rate {results['control_lr']:g}: {results['arms']['small_lr']['blew_up']} runs blow up "
         "and the losses fall more slowly."
     )

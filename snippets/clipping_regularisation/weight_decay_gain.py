@@ -170,9 +170,10 @@ def plot(results: dict) -> dict:
     right.set(xlabel="SGD step", ylabel="training loss (MSE)", title="loss, running mean of 10 steps")
     left.legend(fontsize=8)
     alt = (
-        "Left: spectral norm of the recurrent matrix during training, on a log axis, for weight decay 0, 0.01 and "
+        "First panel: spectral norm of the recurrent matrix during training, on a log axis, for "
+        "weight decay 0, 0.01 and "
         "0.1. Without decay it stays above 3; weak decay lowers it by about a quarter; strong decay drives it "
-        "down to around 1, the dotted line, or below. Right: the training loss, averaged over 10 steps; the "
+        "down to around 1, the dotted line, or below. Second panel: the training loss, averaged over 10 steps; the "
         "dotted line is the loss of predicting zero. No decay and weak decay both fall well below it; strong "
         "decay stays near it."
     )

@@ -79,9 +79,9 @@ def plot(results: dict) -> dict:
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     alt = (
-        "Two log-scale panels against layer index for σ = 0.85, 1 and 1.15. Left: the gradient at each "
+        "Two log-scale panels against layer index for σ = 0.85, 1 and 1.15. First panel: the gradient at each "
         "layer's output is a straight line on the log axis, falling toward the input for σ below 1 and "
-        "rising for σ above 1. Right: the weight gradients are flat across layers at every σ, at "
+        "rising for σ above 1. Second panel: the weight gradients are flat across layers at every σ, at "
         "levels far apart from one σ to another."
     )
     return {"profiles": (fig, alt)}

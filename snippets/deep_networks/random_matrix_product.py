@@ -113,9 +113,9 @@ def plot(results: dict) -> dict:
     right.set(xlabel="weight scale σ", ylabel="change of log‖·‖ per factor", title="growth rate per factor")
     right.legend(fontsize=8)
     alt = (
-        "Left: log10 of the product's size against the number of factors, a straight line for every σ, "
+        "First panel: log10 of the product's size against the number of factors, a straight line for every σ, "
         "falling for σ below 1 and rising above; dotted theory lines lie on the measured means. "
-        "Right: growth rate per factor against σ; measured points sit on the theory curve, slightly below log σ."
+        "Second panel: growth rate per factor against σ; measured points sit on the theory curve, slightly below log σ."
     )
     return {"growth": (fig, alt)}
 # --8<-- [end:plot]

@@ -92,7 +92,7 @@ def plot(results: dict) -> dict:
     for half, chosen in (("causes", cases[:8]), ("remedies", cases[8:16]), ("beyond", cases[16:])):
         rows = 2 if len(chosen) > 4 else 1
         fig, axes = new_figure(ncols=4 if rows == 2 else len(chosen), nrows=rows, width=7.6 if rows == 2 else 5.2,
-                               height=3.9 if rows == 2 else 2.5)
+                               height=3.9 if rows == 2 else 2.5, phone_ncols=2)  # a b / c d … on a phone
         for ax, case in zip(np.atleast_1d(axes).flat, chosen):
             profile = np.asarray(case["profile"], dtype=float)
             profile[profile <= 0] = np.nan
@@ -111,8 +111,9 @@ def plot(results: dict) -> dict:
             ax.set_xlabel("time step" if case["recurrent"] else "weight matrix" if "Transformer" in case["title"]
                           else "layer", fontsize=7)
             ax.tick_params(labelsize=6)
-        for ax in np.atleast_2d(axes)[:, 0]:
-            ax.set_ylabel("ratio, std")
+        for ax in fig.axes:
+            if ax.get_subplotspec().is_first_col():
+                ax.set_ylabel("ratio, std")
         fig.legend(["gradient-to-weight ratio (red: flagged)", "layer output std"], loc="outside lower center",
                    ncols=2, fontsize=8)
         figures[half] = fig
@@ -128,7 +129,7 @@ def plot(results: dict) -> dict:
         "Eight small log-scale panels, i to p, one per remedy or its failure. The clipped tanh network (i) has "
         "the same falling shape as the unclipped one at a lower level, and the plain BatchNorm network (k) falls "
         "by several decades from input to output; the He ReLU network (j) and the residual BatchNorm network (l) "
-        "are nearly level. The bottom row shows the gradient reaching each time step of a recurrent network's "
+        "are nearly level. Panels m to p show the gradient reaching each time step of a recurrent network's "
         "input: steep for the vanilla RNN (m) and the LSTM with forget bias 0 (n), less steep with bias 1 (o), "
         "and within a decade with bias 2 (p)."
     )

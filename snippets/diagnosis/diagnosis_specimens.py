@@ -150,10 +150,10 @@ def plot(results: dict) -> dict:
               ylabel=r"$\|\partial L/\partial x_t\|$, relative to the last", title="recurrent specimens")
     alt = (
         "Two log-scale panels of gradient profiles, each divided by its value at the loss end, with dotted "
-        "lines at one hundredth and one hundred. Left, against layer index: the sigmoid MLP falls by many "
+        "lines at one hundredth and one hundred. First panel, against layer index: the sigmoid MLP falls by many "
         "decades toward the input, the large-initialisation tanh MLP and the plain BatchNorm network rise "
         "above one hundred toward the input, while the He-initialised ReLU MLP and the residual BatchNorm "
-        "network stay level near one. Right, against time step: the vanilla RNN's input gradient falls by "
+        "network stay level near one. Second panel, against time step: the vanilla RNN's input gradient falls by "
         "several decades toward the first step, the LSTM's stays within a factor of a few."
     )
     return {"profiles": (fig, alt)}

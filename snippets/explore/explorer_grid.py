@@ -646,7 +646,7 @@ def plot(results: dict) -> dict:
         "and GELU near 1.41; "
         "sigmoid is blue at every weight scale. A dashed line marks the mean-field "
         "critical weight scale; "
-        "markers at the top row show PyTorch's nn.Linear default (0.58), "
+        "markers along the top of each map show PyTorch's nn.Linear default (0.58), "
         "xavier_normal_ (1), "
         "kaiming_normal_ (1.41) and the tanh gain 5/3."
     )

@@ -144,10 +144,11 @@ def plot(results: dict) -> dict:
         ax.minorticks_off()  # keeps the SVG small
     left.legend(fontsize=7)
     alt = (
-        "Left: log-log plot of the outlier's first-layer gradient norm against its magnitude m from 1 to 10 000, "
+        "First panel: log-log plot of the outlier's first-layer gradient norm against its magnitude "
+        "m from 1 to 10 000, "
         "for input and target outliers under MSE and Huber loss. Straight lines: slope about 2 for an input "
         "outlier under MSE, about 1 for a target outlier under MSE and for an input outlier under Huber, and "
-        "flat for a target outlier under Huber. Right: the outlier's share of the batch gradient rises toward 1 "
+        "flat for a target outlier under Huber. Second panel: the outlier's share of the batch gradient rises toward 1 "
         "for every case except the Huber target outlier, which levels off at a small share."
     )
     curvature = results["curvature"]

@@ -168,14 +168,9 @@ def plot(results: dict) -> dict:
                 [],
                 [],
                 "o-",
-                label=f"S = $2^{{{k}}}$: overflow to inf — step skipped, not drawn",
+                label=f"S = $2^{{{k}}}$: overflow, not drawn",
             )
-    ax.set(
-        xlabel="layer",
-        ylabel="share of gradient entries lost",
-        ylim=(-0.03, 1.05),
-        title="one backward pass in float16, loss multiplied by S",
-    )
+    ax.set(xlabel="layer", ylabel="share of gradient entries lost", ylim=(-0.03, 1.05))
     ax.legend(fontsize=9)
     alt = (
         "Share of each layer's weight-gradient entries lost in a float16 backward "
@@ -203,9 +198,9 @@ def plot(results: dict) -> dict:
     for ax_ in (left, right):
         ax_.minorticks_off()
     alt2 = (
-        "Left: the loss scale over 60 steps on a log axis, starting at 2 to the "
+        "First panel: the loss scale over 60 steps on a log axis, starting at 2 to the "
         "16, doubling every few steps up to a ceiling where float16 overflows, "
-        "then dropping by half and climbing again, a sawtooth. Right: the training"
+        "then dropping by half and climbing again, a sawtooth. Second panel: the training"
         " loss of the three runs, float32, float16 without scaling and float16 "
         "with the scaler, falling slowly and almost on top of each other."
     )

@@ -252,10 +252,10 @@ def plot(results: dict) -> dict:
     for ax in (left, right):
         ax.minorticks_off()
     alt2 = (
-        "Two panels against depth from 10 to 200 on a log axis. Left: the share of "
+        "Two panels against depth from 10 to 200 on a log axis. First panel: the share of "
         "singular values within a factor of two of the largest is one for orthogonal "
         "linear networks and about a third for orthogonal tanh networks at every depth,"
-        " while for Gaussian weights it is below a tenth and falls with depth. Right: "
+        " while for Gaussian weights it is below a tenth and falls with depth. Second panel: "
         "the mean squared singular value stays of order one for both linear "
         "initialisations, the critical line, with larger swings for the Gaussian one; "
         "for both tanh networks it falls with depth, faster for Gaussian weights."

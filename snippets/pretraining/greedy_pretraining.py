@@ -264,11 +264,12 @@ def plot(results: dict) -> dict:
     right.set_ylim(top=max(before) * 30)  # headroom for the legend
     right.legend(fontsize=9, loc="upper right")
     alt = (
-        "Left: per-layer weight-gradient norms of a 6-layer network on a log axis at the start of fine-tuning. "
+        "First panel: per-layer weight-gradient norms of a 6-layer network on a log axis at the start of fine-tuning. "
         "The randomly initialised sigmoid network's gradient falls by several decades from the top layer to the "
         "first; the pretrained sigmoid network's falls much less; the tanh network with Xavier initialisation is "
         "nearly level. Dashed: the two one-change networks; the sigmoid network with Xavier initialisation still "
-        "falls by several decades, the tanh network with the default initialisation falls by about one to two. Right: each layer's autoencoder reconstruction error before and after its pretraining, "
+        "falls by several decades, the tanh network with the default initialisation falls by about "
+        "one to two. Second panel: each layer's autoencoder reconstruction error before and after its pretraining, "
         "lower after for every layer."
     )
     return {"gradients": (fig, alt)}

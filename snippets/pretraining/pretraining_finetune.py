@@ -90,10 +90,11 @@ def plot(results: dict) -> dict:
     right.set(ylabel="accuracy", title="after fine-tuning", ylim=(0.4, 1.02))
     right.legend(fontsize=8, loc="upper left")
     alt = (
-        "Left: training loss on a log axis during 200 Adam steps. The randomly initialised sigmoid network stays "
+        "First panel: training loss on a log axis during 200 Adam steps. The randomly initialised "
+        "sigmoid network stays "
         "on a plateau near 0.69 for a long time and ends highest; the pretrained sigmoid network leaves it sooner "
         "and ends lower; the tanh network with Xavier initialisation falls fastest, by orders of magnitude. "
-        "Right: training and held-out accuracy of the three; the dotted line is the majority-class rate."
+        "Second panel: training and held-out accuracy of the three; the dotted line is the majority-class rate."
     )
     return {"finetune": (fig, alt)}
 # --8<-- [end:plot]

@@ -171,9 +171,9 @@ def plot(results: dict) -> dict:
     right.set(xlabel="Adam learning rate", ylabel="fraction never positive", title="after training", ylim=(-0.02, 1))
     right.legend(fontsize=7)
     alt = (
-        "Left: fraction of ReLU units that never fire on 256 random inputs, per layer of a 20-layer network at "
+        "First panel: fraction of ReLU units that never fire on 256 random inputs, per layer of a 20-layer network at "
         "initialisation; under PyTorch's default it climbs to about one half within five layers, under He with "
-        "zero biases it grows more slowly to about a quarter. Right: after 200 Adam steps, the fraction of a "
+        "zero biases it grows more slowly to about a quarter. Second panel: after 200 Adam steps, the fraction of a "
         "small ReLU network's units that never fire rises steeply with the learning rate, from the initial level "
         "at 0.001 to well over half at 0.1; LeakyReLU and ELU points at one learning rate for comparison."
     )

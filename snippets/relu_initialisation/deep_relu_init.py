@@ -219,10 +219,10 @@ def plot(results: dict) -> dict:
     left.legend(fontsize=7)
     right.legend(fontsize=7)
     alt = (
-        "Two log-scale panels against layer index for a 100-layer ReLU network. Left: under He "
+        "Two log-scale panels against layer index for a 100-layer ReLU network. First panel: under He "
         "initialisation the gradient at each layer's output is flat; under Xavier it falls by about 15 "
         "decades toward the input and under PyTorch's default by about 38, each along its dotted variance-"
-        "recursion line. Right: the weight gradients; He and Xavier are flat, Xavier's far lower, while the "
+        "recursion line. Second panel: the weight gradients; He and Xavier are flat, Xavier's far lower, while the "
         "default's fall toward the input."
     )
     fig2, (grad, rms) = new_figure(ncols=2)
@@ -242,9 +242,9 @@ def plot(results: dict) -> dict:
     grad.legend(fontsize=9, loc="upper right")
     rms.legend(fontsize=9, loc="center right")
     alt2 = (
-        "Two panels for a 100-layer bias-free tanh network. Left, log scale: the gradient at each layer's "
+        "Two panels for a 100-layer bias-free tanh network. First panel, log scale: the gradient at each layer's "
         "output relative to the last layer's. At sigma_w = 1 it falls gently toward the input, by about one "
-        "decade; at sigma_w = 5/3 it rises steadily toward the input, by about four decades. Right: the "
+        "decade; at sigma_w = 5/3 it rises steadily toward the input, by about four decades. Second panel: the "
         "root-mean-square activation per layer. At sigma_w = 1 it decays from about 0.6 towards zero; at "
         "sigma_w = 5/3 it settles within a few layers near 0.65 and stays there."
     )

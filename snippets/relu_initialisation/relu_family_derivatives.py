@@ -68,8 +68,8 @@ def plot(results: dict) -> dict:
     right.axhline(1.0, lw=0.8, ls=":", color="0.5")
     left.legend(fontsize=8)
     alt = (
-        "Left: ReLU, LeakyReLU, ELU, GELU and SELU between z = −4 and 4; all are near the identity for "
-        "positive z and differ on the negative side. Right: their derivatives. ReLU's is a step from 0 to 1, "
+        "First panel: ReLU, LeakyReLU, ELU, GELU and SELU between z = −4 and 4; all are near the identity for "
+        "positive z and differ on the negative side. Second panel: their derivatives. ReLU's is a step from 0 to 1, "
         "LeakyReLU's a step from 0.01 to 1, ELU's rises smoothly as exp(z) to 1, GELU's dips slightly below "
         "zero near z = −1.4 and overshoots 1 near z = 1.4, and SELU's is about 1.05 for every positive z "
         "and jumps to about 1.76 just below zero."

@@ -92,9 +92,9 @@ def plot(results: dict) -> dict:
     )
     left.legend(fontsize=8)
     alt = (
-        "Two log-scale panels over 100 residual blocks. Left, activation size: the naive network's grows "
+        "Two log-scale panels over 100 residual blocks. First panel, activation size: the naive network's grows "
         "as a straight line by about fourteen decades; the scaled, zero-initialised and BatchNorm variants stay "
-        "within a factor of about ten. Right, gradient size relative to the last block: the naive network's "
+        "within a factor of about ten. Second panel, gradient size relative to the last block: the naive network's "
         "grows toward the input by a similar number of decades; the other three stay near one, BatchNorm "
         "rising slowly toward the input."
     )

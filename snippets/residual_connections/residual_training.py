@@ -142,11 +142,11 @@ def plot(results: dict) -> dict:
     handles, labels = left.get_legend_handles_labels()  # one legend, in the right panel's gap
     right.legend(handles, labels, fontsize=9, loc="center")
     alt = (
-        "Left: training loss against SGD step on a log scale. The plain 30-layer network with PyTorch's "
+        "First panel: training loss against SGD step on a log scale. The plain 30-layer network with PyTorch's "
         "default initialisation stays on the grey line of predicting the mean; its residual twin falls about "
         "two decades below it. The same plain network with He initialisation (median of several runs) also "
         "trains at learning rate 0.01 given twice the steps, but stays at the baseline (or diverges) at the "
-        "residual twin's learning rate 0.05. Right: weight-gradient "
+        "residual twin's learning rate 0.05. Second panel: weight-gradient "
         "norms at initialisation for each of the 30 hidden layers; the plain network's sit many decades below "
         "the residual network's at every layer."
     )

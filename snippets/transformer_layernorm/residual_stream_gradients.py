@@ -198,11 +198,11 @@ def plot(results: dict) -> dict:
     for ax in (left, right):
         ax.minorticks_off()
     alt = (
-        "Two log-scale panels. Left, for the 24-layer pre-LN encoder: the gradient at "
+        "Two log-scale panels. First panel, for the 24-layer pre-LN encoder: the gradient at "
         "the residual stream between blocks, relative to the top, rises from the output "
         "toward the input, and follows the ratio of the stream's size at the top to its "
         "size at that boundary; their product with the stream's size stays close to "
-        "level. Right, for the post-LN encoder, sub-layer by sub-layer: the factor by "
+        "level. Second panel, for the post-LN encoder, sub-layer by sub-layer: the factor by "
         "which the LayerNorm shrinks the gradient sits on one over the size of its "
         "input, the factor by which the residual sum grows it sits on that size, and "
         "their product is close to one."

@@ -202,11 +202,11 @@ def plot(results: dict) -> dict:
     )
     right.set(ylabel="final loss, each network", title="dashed: counted as solved")
     alt = (
-        "Left: median training loss over 80 Adam steps for three groups of eight "
+        "First panel: median training loss over 80 Adam steps for three groups of eight "
         "6-layer Transformer encoders learning to reverse sequences. Post-LN "
         "without warm-up stays near the chance level; the same networks with a "
         "25-step warm-up fall further; pre-LN without warm-up falls to near zero. "
-        "Right: the final loss of each network as a dot, grouped the same way."
+        "Second panel: the final loss of each network as a dot, grouped the same way."
     )
     return {"training": (fig, alt)}
 

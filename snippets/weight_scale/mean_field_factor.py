@@ -117,9 +117,9 @@ def plot(results: dict) -> dict:
     )
     right.legend(fontsize=8)
     alt = (
-        "Left: the per-layer factor χ against the weight scale. The theory curve rises as σ_w² up to 1, crosses "
+        "First panel: the per-layer factor χ against the weight scale. The theory curve rises as σ_w² up to 1, crosses "
         "χ = 1 at σ_w = 1, and grows more slowly beyond; the values computed from the network's pre-activations "
-        "and the measured per-layer changes lie on it. Right: the depth scale 1/|log χ| on a log axis, peaking "
+        "and the measured per-layer changes lie on it. Second panel: the depth scale 1/|log χ| on a log axis, peaking "
         "sharply at σ_w = 1 and falling to a few layers on both sides; measured points follow the curve."
     )
     return {"chi": (fig, alt)}

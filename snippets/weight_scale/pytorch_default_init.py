@@ -84,8 +84,9 @@ def plot(results: dict) -> dict:
     )
     right.legend(fontsize=8)
     alt = (
-        "Left: weight and bias variance times fan-in for freshly built nn.Linear layers with fan-in 64, 256 and "
-        "1024; all points lie near the dotted line at one third. Right: per-layer gradient norms on a log axis for "
+        "First panel: weight and bias variance times fan-in for freshly built nn.Linear layers with fan-in 64, 256 and "
+        "1024; all points lie near the dotted line at one third. Second panel: per-layer gradient "
+        "norms on a log axis for "
         "30-layer tanh and ReLU networks. With the default initialisation (dashed) both fall steeply toward the "
         "input, ReLU more steeply; with Xavier for tanh and He for ReLU (solid) they stay roughly level."
     )

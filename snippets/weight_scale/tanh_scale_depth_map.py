@@ -93,9 +93,9 @@ def plot(results: dict) -> dict:
     )
     right.legend(fontsize=8)
     alt = (
-        "Left: heat map of log10 of the first-to-last-layer gradient ratio of tanh networks, over weight scale "
+        "First panel: heat map of log10 of the first-to-last-layer gradient ratio of tanh networks, over weight scale "
         "(rows, 0.5 to 3) and depth (columns, 5 to 30). Below σ_w = 1 the ratio is strongly negative and more "
-        "so with depth; at σ_w = 1 it is near zero; above it is positive and grows with depth. Right: at depth "
+        "so with depth; at σ_w = 1 it is near zero; above it is positive and grows with depth. Second panel: at depth "
         "30, the linear network's measured ratio lies on the straight line (L − 1) log10 σ_w; the tanh network "
         "follows it below 1 and bends far below it above 1."
     )

@@ -131,14 +131,7 @@ def phone_visits(browser, server, built_site) -> dict[str, dict]:
 
 #: Phone figures whose text is still below 9 CSS px, each with why. Strict: a figure that
 #: reads at 9 px or more fails the test until it is taken off, so the list can only shrink.
-SMALL_ON_A_PHONE = {
-    "loss_scaling-fidelity.phone.svg": "its title and a legend label are wider than a phone",
-    "float16_underflow-magnitudes.phone.svg": "its legend labels are wider than a phone",
-    "deep_linear_training-training.phone.svg": "a two-column legend wider than a phone",
-    "diagnosis_atlas-causes.phone.svg": "a grid of panels, two columns on a phone",
-    "diagnosis_atlas-remedies.phone.svg": "a grid of panels, two columns on a phone",
-    "diagnosis_atlas-beyond.phone.svg": "a grid of panels, two columns on a phone",
-}
+SMALL_ON_A_PHONE: dict[str, str] = {}
 
 
 def test_figure_text_is_at_least_9_css_px_on_a_phone(phone_visits):

@@ -334,3 +334,72 @@ def test_figure_addresses_are_made_relative_to_the_page():
             '<img src="figures/a.svg#only-light"></picture></a><a href="../figures/b.svg">')
     relative = FIGURE_ADDRESS.sub(lambda m: m.group(1) + "../../", html)  # a page at zh/chapter/
     assert relative.count('="../../figures/') == 3 and 'href="../figures/b.svg"' in relative
+
+
+# ------------------------------------------------------------------ captions and alt texts
+# A phone gets each figure drawn for its width, its panels stacked (snippets/common.py
+# phone_layout): a caption or an alt text that finds a panel by where it is drawn ("left",
+# "(right)", "the bottom row", 左图, 下面一行) is false there. Panels are named by what they
+# show, by their letters or by their order (first, second …), which both layouts keep.
+
+from book import translations  # noqa: E402
+from book.pages import DIRECTIVE, FIGURE  # noqa: E402
+
+PANEL_BY_POSITION = {
+    "en": re.compile(
+        r"\b(?:left|right|middle)\b(?=\s*(?:[:,)]|panels?\b|plots?\b|columns?\b|side\b|-hand\b))"
+        r"|\b(?:top|bottom|upper|lower)\s+(?:rows?|panels?|plots?|columns?)\b", re.I),
+    # 左右 ("about") is not a place; 左侧/右侧 of a value on an axis is not a panel.
+    "zh": re.compile(r"(?<!左)右(?=图|[：:（(）)])|左(?=图|[：:（(）)])|中图"
+                     r"|(?:最上面|最下面|上面|下面|顶|底)(?:一行|一排|行|排)|[上下]图"),
+}
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "Left: the loss."), ("en", "the loss (left) and the accuracy (right)"),
+    ("en", "median over the networks, left)"), ("en", "Right, at one batch size: …"),
+    ("en", "The bottom row shows the RNNs."), ("en", "in the left panel"), ("en", "Middle: bands."),
+    ("zh", "左：损失。"), ("zh", "损失（左）与准确率（右）"), ("zh", "左图：初始化时"), ("zh", "中图：训练"),
+    ("zh", "下面一行是循环网络"), ("zh", "最上面一行的标记"),
+])
+def test_a_panel_placed_by_position_is_found(language, text):
+    assert PANEL_BY_POSITION[language].search(text), text
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "First panel: the loss. Second panel: the accuracy."), ("en", "falls below the line"),
+    ("en", "the loss left after training"), ("en", "a lower level"), ("en", "relative to the top"),
+    ("en", "over weight scale (rows, 0.5 to 3)"), ("en", "almost on top of each other"),
+    ("zh", "第一幅子图：损失。"), ("zh", "把它压到 1 左右（点线）"), ("zh", "在零的左侧跳到约 1.7"),
+    ("zh", "上升"), ("zh", "以下"),
+])
+def test_a_panel_named_by_what_it_shows_or_its_order_passes(language, text):
+    assert not PANEL_BY_POSITION[language].search(text), text
+
+
+def _panels(svg: Path) -> int:
+    return len(re.findall(r'<g id="axes_\d+"', svg.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_captions_and_alt_texts_do_not_place_a_stacked_panel_by_position(chapter):
+    views, problems = _chapter_views(), []
+    for language, suffix in (("en", ".md"), ("zh", ".zh.md")):
+        page = REPO / "docs" / f"{chapter}{suffix}"
+        for match in DIRECTIVE.finditer(page.read_text(encoding="utf-8")):
+            figure = FIGURE.match(match.group(1).replace("\\|", "|").strip())
+            view = views.get(figure.group("id")) if figure else None
+            if view is None or view.result is None:
+                continue
+            drawn = view.result["figures"][figure.group("name")]
+            phone = view.files.get(drawn.get("phone_light", ""))
+            if phone is None or _panels(phone) < 2:  # one panel: nothing is stacked
+                continue
+            alt = drawn["alt"] if language == "en" else translations.load(REPO, view.source).figure_alt(
+                figure.group("name"))
+            for what, text in (("caption", figure.group("caption") or ""), ("alt text", alt)):
+                for found in PANEL_BY_POSITION[language].finditer(text):
+                    problems.append(f"{page.relative_to(REPO)}: the {what} of {figure.group('id')}:"
+                                    f"{figure.group('name')} places a panel by position ({found.group(0)!r}), "
+                                    "but a phone stacks the panels: name it by what it shows or its order")
+    assert not problems, "\n".join(problems)
