@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from book.runner import Snippet, discover
+from book.snippets import Snippet, discover
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,6 +22,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from book import cache
 from book.claims import BUILD_SEED, CLAIM_SEEDS, setup_of, validate_claims
 
 #: Module providing ``theme_rc(theme) -> dict`` (matplotlib rcParams per site palette).
@@ -85,9 +86,16 @@ def load_snippet(module_name: str):
     return module
 
 
-def measure_at(module, seed: int) -> dict:
+def measure_at(module, seed: int, threads: int = 1, **overrides) -> dict:
+    """measure(seed=seed, **overrides) under the build's determinism settings, checked to be
+    JSON data with finite numbers. ``threads`` (the sweep's perturbation) sets torch's
+    intra-op threads after the settings have set one."""
     make_deterministic(seed)
-    results = module.measure(seed=seed)
+    if threads != 1:
+        import torch
+
+        torch.set_num_threads(threads)
+    results = module.measure(seed=seed, **overrides)
     if not isinstance(results, dict):
         raise SnippetError("interface", f"measure() returned {type(results).__name__}, not a dict")
     bad = nonfinite_paths(results)
@@ -166,7 +174,7 @@ def run(module_name: str, out_dir: Path, figures: bool = True) -> dict:
 
 
 def seed_file(out_dir: Path, seed: int) -> Path:
-    return out_dir / f"seed-{seed}.json"
+    return out_dir / cache.seed_file(seed)
 
 
 def measure_seed(module, seed: int, out_dir: Path) -> None:
@@ -180,7 +188,7 @@ def assemble_from_files(module, out_dir: Path, figures: bool = True) -> dict:
     results_by_seed = {seed: json.loads(seed_file(out_dir, seed).read_text(encoding="utf-8")) for seed in CLAIM_SEEDS}
     record = assemble(module, results_by_seed, out_dir, figures=figures)
     seeds = to_json({str(seed): results for seed, results in results_by_seed.items()}, sort=False)
-    (out_dir / "seeds.json").write_text(seeds + "\n", encoding="utf-8")
+    (out_dir / cache.SEEDS_FILE).write_text(seeds + "\n", encoding="utf-8")
     for seed in CLAIM_SEEDS:
         seed_file(out_dir, seed).unlink()
     return record
@@ -263,7 +271,7 @@ def stated(snippet_id: str, setup, claim, results_by_seed: dict[int, dict]) -> s
 
 
 def write_record(record: dict, out_dir: Path) -> Path:
-    path = out_dir / "result.json"
+    path = out_dir / cache.RESULT_FILE
     path.write_text(to_json(record) + "\n", encoding="utf-8")
     return path
 
@@ -299,7 +307,7 @@ def main(argv: list[str]) -> int:
     module_name, out_dir = positional[0], Path(positional[1])
     out_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    error_path = out_dir / ("error.json" if seeds is None else f"error-seeds-{'-'.join(map(str, seeds))}.json")
+    error_path = out_dir / cache.error_file(seeds)
     try:
         module = load_snippet(module_name)
         if seeds is not None:

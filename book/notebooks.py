@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from book.claims import BUILD_SEED
-from book.runner import Options, Outcome, Snippet
+from book.options import Options
+from book.runner import Outcome
+from book.snippets import Snippet
 
 MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[^\]]*\]\s*$")
 KERNEL = "python3"
@@ -229,7 +231,7 @@ def ensure_notebooks(root: Path, outcomes: list[Outcome], options: Options) -> l
             notebooks.append(Notebook(chapter, error="not assembled: a snippet of this chapter has no result",
                                       snippet_failed=True))
             continue
-        records = {o.snippet.id: next(iter(o.files.values())).parent for o in chapter_outcomes}
+        records = {o.snippet.id: o.entry.path for o in chapter_outcomes}
         try:
             notebook = build(
                 root, chapter, [o.snippet for o in chapter_outcomes], records, lambda text: fill_values(text, views)

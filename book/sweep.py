@@ -30,7 +30,6 @@ import importlib
 import inspect
 import json
 import math
-import multiprocessing
 import os
 import statistics
 import sys
@@ -40,10 +39,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: A bound closer to the observed range than this share of the range is a thin margin.
 THIN = 0.10
-
-
-def sweep_path(snippet_path: Path) -> Path:
-    return snippet_path.with_suffix(".sweep.json")
 
 
 def source_hash(snippet_path: Path, code: str | None = None) -> str:
@@ -84,18 +79,13 @@ def _scaled_learning_rates(module, scale: float) -> dict:
 def _measure_claims(module_name: str, seed: int, threads: int, lr_scale: float) -> dict:
     """In a worker process: measure at ``seed`` and return every claim's value."""
     from book.claims import validate_claims
-    from book.execute import make_deterministic, nonfinite_paths
-
-    import torch
+    from book.execute import SnippetError, measure_at
 
     module = importlib.import_module(module_name)
-    make_deterministic(seed)
-    if threads != 1:
-        torch.set_num_threads(threads)
-    results = module.measure(seed=seed, **_scaled_learning_rates(module, lr_scale))
-    bad = nonfinite_paths(results)
-    if bad:
-        return {"error": f"non-finite results: {'; '.join(bad[:3])}"}
+    try:
+        results = measure_at(module, seed, threads, **_scaled_learning_rates(module, lr_scale))
+    except SnippetError as exc:
+        return {"error": str(exc)}
     values = {}
     for claim in validate_claims(module_name, module.CLAIMS):
         try:
@@ -188,28 +178,9 @@ def format_rows(snippet_id: str, claims: dict, rows: list[dict]) -> list[str]:
     return lines
 
 
-def _context(kernels: str):
-    """Worker processes forked from a server that imported torch with the chosen kernels."""
-    saved = dict(os.environ)
-    os.environ.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"})
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), saved.get("PYTHONPATH", "")) if p)
-    if kernels != "native":
-        os.environ["ATEN_CPU_CAPABILITY"] = kernels
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["torch", "numpy"])
-    from multiprocessing import forkserver
-
-    try:
-        forkserver.ensure_running()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return context
-
-
 def main(argv: list[str] | None = None) -> int:
     from book.claims import validate_claims
-    from book.runner import discover
+    from book.snippets import discover
 
     parser = argparse.ArgumentParser(prog="python -m book.sweep", description=__doc__.split("\n\n")[0])
     parser.add_argument("patterns", nargs="*", default=["*"], help="snippet id globs (default: all)")
@@ -234,7 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.recorded:
         return _summarise_recorded(snippets)
-    context = _context(args.kernels)
+    from book.processes import fork_context
+
+    context = fork_context(args.kernels)
+    if context is None:
+        print("the sweep needs multiprocessing's forkserver start method (Unix)", file=sys.stderr)
+        return 2
     seeds = list(range(args.seeds))
     setting = f"seeds 0–{args.seeds - 1}, kernels {args.kernels}, threads {args.threads}, lr × {args.lr_scale!r}"
     print(f"Sweeping {len(snippets)} snippet(s): {setting}\n")
@@ -272,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                     "values": {cid: [o["values"][cid] for o in outcomes] for cid in claims},
                 }
                 text = json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=True)
-                sweep_path(snippet.path).write_text(text + "\n", encoding="utf-8")
+                snippet.sweep_path.write_text(text + "\n", encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1, allow_nan=True), encoding="utf-8")
     print()
@@ -288,7 +264,7 @@ def _summarise_recorded(snippets) -> int:
 
     thin, missing = [], []
     for snippet in snippets:
-        path = sweep_path(snippet.path)
+        path = snippet.sweep_path
         if not path.is_file():
             missing.append(snippet.id)
             continue

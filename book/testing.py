@@ -13,9 +13,10 @@ import functools
 import importlib
 from pathlib import Path
 
-from book.claims import CLAIM_SEEDS
 from book.execute import measure_at
-from book.runner import Options, Snippet, cached_measurements
+from book.cache import cached_measurements
+from book.options import Options
+from book.snippets import Snippet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,18 +44,3 @@ def measured(module_name: str, seed: int) -> dict:
 
     results = measure_at(importlib.import_module(module_name), seed)
     return json.loads(json.dumps(results))
-
-
-# Kept for test modules written before the central claims test: they check the same claims.
-def claim_cases(module, seeds=CLAIM_SEEDS) -> list:
-    import pytest
-
-    from book.claims import validate_claims
-
-    claims = validate_claims(module.__name__, getattr(module, "CLAIMS", None))
-    return [pytest.param(claim, seed, id=f"{claim.id}-seed{seed}") for claim in claims for seed in seeds]
-
-
-def assert_claim(module, claim, seed: int) -> None:
-    verdict = claim.evaluate(measured(module.__name__, seed), seed)
-    assert verdict.passed, verdict.describe(module.__name__.rsplit(".", 1)[-1])

@@ -26,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from book.runner import discover  # noqa: E402
+from book.snippets import discover  # noqa: E402
 
 
 def build(cache: Path, site: Path, **env: str) -> tuple[float, str]:

@@ -24,7 +24,9 @@ import pytest
 
 from book.chapters import selected_snippets
 from book.claims import CLAIM_SEEDS, validate_claims
-from book.runner import Options, Status, cached_measurements, run_all
+from book.cache import cached_measurements
+from book.options import Options
+from book.runner import Status, run_all
 
 REPO = Path(__file__).resolve().parent.parent
 #: Every snippet, or one chapter's under BOOK_CHAPTER (``make test CHAPTER=<slug>``).

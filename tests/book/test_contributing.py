@@ -21,7 +21,7 @@ import pytest
 
 from book import new
 from book.claims import Claim
-from book.runner import discover
+from book.snippets import discover
 
 REPO = Path(__file__).resolve().parents[2]
 GUIDE = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")

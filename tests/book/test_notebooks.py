@@ -15,7 +15,9 @@ import pytest
 
 from book.claims import BUILD_SEED
 from book.notebooks import build, execute, exercises, snippet_code
-from book.runner import Options, cache_entry, discover
+from book.cache import CacheEntry
+from book.options import Options
+from book.snippets import discover
 
 REPO = Path(__file__).resolve().parents[2]
 CHAPTERS: dict[str, list] = {}
@@ -68,7 +70,7 @@ def test_notebook_reproduces_the_build_byte_for_byte(chapter, built_site, tmp_pa
     assert sorted(from_notebook) == sorted(modules)
     options = Options.from_env()
     for snippet in snippets:
-        entry = cache_entry(snippet, REPO, options)
+        entry = CacheEntry.of(snippet, REPO, options).path
         built = json.loads((entry / "seeds.json").read_text())[str(BUILD_SEED)]
         assert from_notebook[snippet.id] == built, f"{chapter}: the notebook's {snippet.id} results differ"
         record = json.loads((entry / "result.json").read_text())

@@ -160,7 +160,8 @@ EXTENSIONS = ["admonition", "attr_list", "md_in_html", "footnotes", "tables", "p
 @functools.cache
 def _chapter_views() -> dict:
     """Every snippet's view; only the selected chapter's snippets run if their cache is stale."""
-    from book.runner import Options, run_all
+    from book.options import Options
+    from book.runner import run_all
 
     only = tuple(s.id for s in chapter_snippets(SELECTED, REPO)) if SELECTED else ()
     outcomes = run_all(REPO, dataclasses.replace(Options.from_env(), only=only))

@@ -1,11 +1,14 @@
-"""Tests for book/runner.py: discovery, the cache key, switches."""
+"""Tests for the runner and what it stands on: discovery (book/snippets.py), the cache key
+(book/cache.py), the switches (book/options.py)."""
 
 from pathlib import Path
 
 import pytest
 
-from book import runner
-from book.runner import Options, Snippet, dependency_files, discover, snippet_hash
+from book import cache, runner
+from book.cache import snippet_hash
+from book.options import Options
+from book.snippets import Snippet, dependency_files, discover
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,7 +79,7 @@ def test_runner_files_are_in_the_hash(tree, monkeypatch):
     _, two = discover(tree)
     versions = {"torch": "1"}
     before = snippet_hash(two, tree, versions)
-    monkeypatch.setattr(runner, "RUNNER_FILES", runner.RUNNER_FILES[:-1])
+    monkeypatch.setattr(cache, "RUNNER_FILES", cache.RUNNER_FILES[:-1])
     assert snippet_hash(two, tree, versions) != before
 
 

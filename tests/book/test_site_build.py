@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from book.runner import discover
+from book.snippets import discover
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.build

@@ -29,8 +29,8 @@ def test_snippet_interface(snippet):
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.id)
 def test_snippet_has_a_test_module_and_a_page(snippet):
-    chapter = snippet.path.parent.name
-    test_module = REPO / "tests" / chapter / f"test_{snippet.id}.py"
+    chapter = snippet.chapter
+    test_module = snippet.test_path(REPO)
     assert test_module.is_file(), f"{snippet.path} has no test module {test_module.relative_to(REPO)}"
     page = REPO / "docs" / f"{chapter}.md"
     assert page.is_file(), f"{snippet.path}: its chapter page docs/{chapter}.md is missing"

@@ -11,7 +11,7 @@ import pytest
 
 from book.chapters import selected_snippets
 from book.claims import Claim, validate_claims
-from book.sweep import _scaled_learning_rates, source_hash, summarise, sweep_path
+from book.sweep import _scaled_learning_rates, source_hash, summarise
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,7 +49,7 @@ def test_learning_rate_parameters_are_scaled():
 
 @pytest.mark.parametrize("snippet", selected_snippets(REPO), ids=lambda s: s.id)
 def test_recorded_sweep_matches_the_code(snippet):
-    path = sweep_path(snippet.path)
+    path = snippet.sweep_path
     rerun = f"rerun: .venv/bin/python -m book.sweep {snippet.id} --seeds 20 --write"
     assert path.is_file(), f"{snippet.id}: no recorded seed sweep ({path.relative_to(REPO)}); {rerun}"
     record = json.loads(path.read_text(encoding="utf-8"))

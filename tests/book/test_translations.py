@@ -19,7 +19,7 @@ import pytest
 from book import parity, translations
 from book.chapters import selected_chapter, selected_snippets
 from book.claims import validate_claims
-from book.runner import discover
+from book.snippets import discover
 
 REPO = Path(__file__).resolve().parents[2]
 #: ``make test CHAPTER=<slug>`` narrows these to one chapter (its snippets and its page).
