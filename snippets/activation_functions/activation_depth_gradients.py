@@ -93,9 +93,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in activation_depth_gradients.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep activation_depth_gradients --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "sigmoid_gradient_collapses",

@@ -89,9 +89,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in saturation_large_weights.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep saturation_large_weights --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "no_saturation_at_unit_scale",

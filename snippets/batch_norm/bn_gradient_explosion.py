@@ -102,9 +102,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in bn_gradient_explosion.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep bn_gradient_explosion --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "large_batch_rate_matches_theory",

@@ -129,9 +129,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in clip_direction.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep clip_direction --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "norm_clip_keeps_direction",

@@ -181,9 +181,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in weight_decay_gain.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep weight_decay_gain --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "penalty_equals_weight_decay",

@@ -88,9 +88,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in linear_mlp_gradients.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep linear_mlp_gradients --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "hidden_gradient_factor_is_sigma",

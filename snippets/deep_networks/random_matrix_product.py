@@ -121,9 +121,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in random_matrix_product.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep random_matrix_product --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "rate_matches_theory",

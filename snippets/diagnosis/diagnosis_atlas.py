@@ -144,9 +144,6 @@ def plot(results: dict) -> dict:
             "beyond": (figures["beyond"], alt_beyond)}
 
 
-# Bounds: set from the seed sweep recorded in diagnosis_atlas.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep diagnosis_atlas --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim("atlas_verdicts_as_expected",
           "Every case of the atlas with an expected verdict gets it from the recorder (number of wrong verdicts).",

@@ -159,9 +159,6 @@ def plot(results: dict) -> dict:
     return {"profiles": (fig, alt)}
 
 
-# Bounds: set from the seed sweep recorded in diagnosis_specimens.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep diagnosis_specimens --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim("wrong_verdicts_none",
           "Every specimen gets the expected verdict: the four broken ones are flagged with the right kind, "

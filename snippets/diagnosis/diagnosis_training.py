@@ -134,9 +134,6 @@ def plot(results: dict) -> dict:
     return {"updates": (fig, alt)}
 
 
-# Bounds: set from the seed sweep recorded in diagnosis_training.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep diagnosis_training --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim("sigmoid_sgd_first_layer_moves_in_float64",
           "The same sigmoid SGD run in float64: the first layer does move, by a tiny relative amount.",

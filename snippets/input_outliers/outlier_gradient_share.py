@@ -178,15 +178,11 @@ def plot(results: dict) -> dict:
 # at m = 100 under MSE 0.940…0.9997. Stable-learning-rate factor: slope in m 2.000…2.001; a 4× larger
 # batch shrinks (factor − 1) at m = 100 by 1.59…3.19 (16 → 64 and 64 → 256); factor at m = 100, batch
 # 64: 755…3885 (m²/B = 156); the clean top curvature fell from batch 16 to 64 to 256 at all 20 seeds.
-# Bounds: beyond the worst seed.
 def curvature_falls(clean: dict) -> bool:
     values = list(clean.values())
     return all(a > b for a, b in zip(values, values[1:]))
 
 
-# Bounds: set from the seed sweep recorded in outlier_gradient_share.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep outlier_gradient_share --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "target_outlier_grows_linearly",

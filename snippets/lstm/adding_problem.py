@@ -101,9 +101,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in adding_problem.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep adding_problem --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "rnn_stays_at_baseline",

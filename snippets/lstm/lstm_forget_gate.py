@@ -122,9 +122,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in lstm_forget_gate.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep lstm_forget_gate --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "default_bias_vanishes",

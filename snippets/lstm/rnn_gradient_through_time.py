@@ -79,9 +79,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in rnn_gradient_through_time.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep rnn_gradient_through_time --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "unit_scale_norm_above_one",

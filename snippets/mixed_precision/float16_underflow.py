@@ -233,9 +233,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in float16_underflow.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep float16_underflow --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "float16_wipes_first_layers",

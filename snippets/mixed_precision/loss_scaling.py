@@ -210,9 +210,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in loss_scaling.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep loss_scaling --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "unscaled_float16_loses_layers",

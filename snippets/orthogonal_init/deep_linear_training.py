@@ -164,9 +164,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in deep_linear_training.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep deep_linear_training --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "orthogonal_always_learns",

@@ -266,9 +266,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in jacobian_spectrum.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep jacobian_spectrum --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "orthogonal_linear_is_isometric",

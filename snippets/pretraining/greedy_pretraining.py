@@ -276,9 +276,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in greedy_pretraining.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep greedy_pretraining --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "random_sigmoid_lower_layers_starve",

@@ -100,9 +100,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in pretraining_finetune.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep pretraining_finetune --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "pretrained_trains_further",

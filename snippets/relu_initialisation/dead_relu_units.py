@@ -181,9 +181,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in dead_relu_units.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep dead_relu_units --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "default_init_kills_half_the_deep_units",

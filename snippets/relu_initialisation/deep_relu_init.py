@@ -264,9 +264,6 @@ def rms_ratio(rms: list) -> float:
     return rms[-1] / rms[0]
 
 
-# Bounds: set from the seed sweep recorded in deep_relu_init.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep deep_relu_init --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "he_keeps_gradient_level",

@@ -78,9 +78,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in relu_family_derivatives.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep relu_family_derivatives --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "relu_passes_half_the_mean_square",

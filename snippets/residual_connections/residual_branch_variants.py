@@ -102,9 +102,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in residual_branch_variants.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep residual_branch_variants --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "naive_block_multiplies_by_sqrt2",

@@ -96,9 +96,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in residual_gradient_profiles.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep residual_gradient_profiles --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "residual_gradient_matches_theory",

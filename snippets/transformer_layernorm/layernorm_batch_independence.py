@@ -151,9 +151,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in layernorm_batch_independence.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep layernorm_batch_independence --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "layernorm_ignores_the_batch",

@@ -175,9 +175,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in postln_preln_gradients.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep postln_preln_gradients --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "preln_falls_as_inverse_sqrt_depth",

@@ -213,10 +213,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in residual_stream_gradients.sweep.json beside
-# this file (min, median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep residual_stream_gradients --seeds 20 --write` after changing the
-# code or a bound.
 CLAIMS = (
     Claim(
         "preln_stream_gradient_follows_inverse_std",

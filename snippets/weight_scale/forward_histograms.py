@@ -68,9 +68,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in forward_histograms.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep forward_histograms --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "small_scale_collapses",

@@ -126,9 +126,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in mean_field_factor.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep mean_field_factor --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "measured_factor_matches_chi",

@@ -94,9 +94,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in pytorch_default_init.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep pytorch_default_init --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "default_variance_is_a_third",

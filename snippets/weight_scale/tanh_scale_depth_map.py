@@ -103,9 +103,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in tanh_scale_depth_map.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep tanh_scale_depth_map --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "linear_follows_power_law",
