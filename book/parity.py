@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from book.pages import DIRECTIVE, FIGURE, FENCE, INCLUDE_LINE, VALUE, directive_bodies, fenced_lines
+from book.translations import HAN
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-HAN = re.compile(r"[\u4e00-\u9fff]")
 EXERCISE = re.compile(r"^\s*(?:!!!|\?\?\?\+?)\s+question\b")
 #: Sections whose entries are cited works: their titles stay in the language they were published in.
 REFERENCE_HEADINGS = re.compile(r"^#{2,6}\s+(参考文献|References|延伸阅读|Further reading)\b")

@@ -32,7 +32,9 @@ from pathlib import Path
 #: The languages of the book; the first is the default (the snippets' own language).
 LANGUAGES = ("en", "zh")
 SUFFIX = ".zh.toml"
-HAN = re.compile(r"[\u4e00-\u9fff]")
+#: One Chinese character (the CJK Unified Ideographs block): the one definition the book uses.
+HAN_CHARACTERS = "\u4e00-\u9fff"
+HAN = re.compile(f"[{HAN_CHARACTERS}]")
 
 
 class TranslationError(Exception):
@@ -127,7 +129,7 @@ def mismatches(text: SnippetText, claim_ids, figure_names, shown_ids=()) -> list
 
 
 TERM_ROW = re.compile(r"^\|\s*[^|]+\|\s*([^|]+)\|\s*$")
-HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+HAN_WORD = re.compile(f"[{HAN_CHARACTERS}]{{2,}}")
 
 
 def terminology(glossary_markdown: str) -> list[str]:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from book.translations import HAN
+
 pytestmark = pytest.mark.build
 
-HAN = re.compile(r"[\u4e00-\u9fff]")
 #: What a Chinese page may link to outside its edition: code (notebooks, snippet results,
 #: figures) and the site's shared files.
 SHARED = ("notebooks/", "results/", "figures/", "assets/", "stylesheets/", "javascripts/", "fonts/", "search/")
