@@ -23,8 +23,8 @@ Switches (environment variables, also honoured by ``make site`` / ``make serve``
 kernels) is honoured too: results measured under other kernels are cached apart
 (``.cache/book/kernels-<name>/``), so a second numeric backend never mixes with the first.
 
-Each cache entry holds ``result.json`` (published), the figures (published) and
-``seeds.json``: ``measure(seed)`` at every claim seed, which the tests and the notebooks
+Each cache entry holds ``result.json`` (published), the figures and the data files of a
+snippet's ``publish()`` (published) and ``seeds.json``: ``measure(seed)`` at every claim seed, which the tests and the notebooks
 reuse instead of measuring again.
 """
 
@@ -275,6 +275,8 @@ def _published_files(entry: Path, result: dict) -> dict[str, Path]:
         for key, site_path in figure.items():
             if key != "alt":
                 files[site_path] = entry / Path(site_path).name
+    for name, site_path in result.get("data", {}).items():  # a snippet's publish(): see book/execute.py
+        files[site_path] = entry / f"data-{name}.json"
     return files
 
 

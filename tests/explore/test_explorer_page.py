@@ -1,5 +1,6 @@
 """The Explore page in a real browser: every control redraws the charts from the published
-grid, the URL fragment round-trips, and the page is clean, accessible and fits a phone.
+grid (whichever of its files the page read the setting from), the URL fragment round-trips,
+and the page is clean, accessible and fits a phone.
 
 Uses the shared browser fixtures of tests/conftest.py (Debian's Chromium through
 Playwright; skipped with a reason when it is missing) and the shared ``built_site``.
@@ -19,6 +20,8 @@ from tests.book.browsing import PageWatch
 pytestmark = pytest.mark.build
 
 READY = "#book-explorer[data-ready='true']"
+#: Drawn, and not waiting for a setting's measurements (fetched when first chosen).
+DRAWN = "#book-explorer[data-ready='true']:not([data-loading])"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,9 @@ def open_explorer(page, server, fragment: str = ""):  # noqa: F811
 
 
 def shown(page) -> dict:
-    """What the charts show: the setting, and the values each line was drawn from."""
+    """What the charts show: the setting, and the values each line was drawn from (once the
+    setting's measurements, if they had to be fetched, are drawn)."""
+    page.wait_for_selector(DRAWN, timeout=20000)
     root = page.locator("#book-explorer")
     lines = page.eval_on_selector_all(
         "#book-explorer path[data-series]",

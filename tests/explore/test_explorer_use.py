@@ -322,6 +322,8 @@ READ_VERDICTS = """async fragments => { const out = [];
   for (const fragment of fragments) {
     const changed = new Promise(r => window.addEventListener('hashchange', r, {once: true}));
     location.hash = fragment; await changed;
+    while (document.getElementById('book-explorer').hasAttribute('data-loading'))  // fetching the setting
+      await new Promise(r => setTimeout(r, 20));
     const line = document.querySelector("#bx-gradients path[data-series='grad_h']");
     out.push({key: document.getElementById('book-explorer').dataset.key,
               sigma: +document.getElementById('book-explorer').dataset.sigmaIndex,
