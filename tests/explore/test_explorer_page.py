@@ -139,6 +139,54 @@ def test_every_control_redraws_from_the_published_grid(
     assert not page.watch.errors
 
 
+#: Waits until the explorer shows setting ``key`` at σ index ``sigma``: drawn, its measurements
+#: fetched if they had to be. (Material may redraw the page after a change of the fragment: the
+#: explorer is then built afresh, so it is looked up again each time.)
+SHOWING = """async ([key, sigma]) => { const start = performance.now();
+  for (;;) { const root = document.getElementById('book-explorer');
+    if (root && root.dataset.ready === 'true' && !root.hasAttribute('data-loading') &&
+        root.dataset.key === key && +root.dataset.sigmaIndex === sigma) return root;
+    if (performance.now() - start > 15000) return root;
+    await new Promise(r => setTimeout(r, 20)); } }"""
+
+READ_EVERY_SETTING = """async views => { const showing = %s; const out = [];
+  for (const [fragment, key, sigma] of views) {
+    location.hash = fragment;
+    const root = await showing([key, sigma]);
+    out.push({key: root.dataset.key, sigma: +root.dataset.sigmaIndex,
+      lines: Object.fromEntries([...root.querySelectorAll('path[data-series]')].map(
+        p => [p.dataset.series, p.dataset.values.split(',').map(Number)])),
+      cells: [...root.querySelectorAll('#bx-map rect.bx-cell')].map(
+        r => [+r.dataset.sigma, +r.dataset.depth, +r.dataset.value])}); }
+  return out; }""" % SHOWING
+
+
+def test_every_setting_is_drawn_from_its_published_values(page, server, grid):  # noqa: F811
+    """The whole grid, read by the page from the files it fetches (the first view's, then a
+    slice per activation, normalisation and skips): every setting's lines at one σ_w and depth
+    (a different one for each setting, all of them in turn), and its map at every σ_w and
+    depth, hold the values of the single published record."""
+    open_explorer(page, server)
+    settings = [(a, n, s) for a in grid["activations"] for n in grid["norms"] for s in grid["skips"]]
+    wanted = [(f"{a}/{n}/{s}/{grid['depths'][i % len(grid['depths'])]}", i % len(grid["sigmas"]))
+              for i, (a, n, s) in enumerate(settings)]
+    fragments = [f"#act={a}&sigma={grid['sigmas'][i]}&depth={key.rsplit('/', 1)[1]}&norm={n}&skip={s}"
+                 for (key, i), (a, n, s) in zip(wanted, settings)]
+    seen = page.evaluate(READ_EVERY_SETTING, [[f, key, i] for f, (key, i) in zip(fragments, wanted)])
+    for (key, sigma), view in zip(wanted, seen):
+        assert (view["key"], view["sigma"]) == (key, sigma), (view["key"], view["sigma"], key, sigma)
+        want = expected(grid, key, sigma)
+        assert set(view["lines"]) == set(want), key
+        for name, values in want.items():
+            assert view["lines"][name] == pytest.approx(values, abs=1e-9), (key, name)
+        setting = key.rsplit("/", 1)[0]
+        assert sorted(map(tuple, view["cells"])) == sorted(
+            (i, d, grid["summary"][f"{setting}/{depth}"]["first_last"][i])
+            for d, depth in enumerate(grid["depths"]) for i in range(len(grid["sigmas"]))
+        ), key
+    assert not page.watch.errors
+
+
 def test_map_cells_hold_the_measured_ratio(page, server, grid):  # noqa: F811
     open_explorer(page, server, "#act=gelu&sigma=1&depth=25&norm=none&skip=none")
     cells = page.eval_on_selector_all(
