@@ -277,3 +277,22 @@ def test_fits_a_phone_and_passes_axe(browser, server):  # noqa: F811
         ), f"{scheme}: {overflow} px of horizontal overflow at 390 px"
         assert not violations, f"{scheme}: {violations}"
         assert not watch.errors and not watch.failed and not watch.foreign
+
+
+def test_the_page_files_are_the_published_records_own(built_site, grid):
+    """Each data file the page reads is written from the snippet's results alone: its values
+    are the published record's, and its bytes are those that publish() gives for the results
+    at the build seed (as measure() returned them, in its order), so that two builds that
+    measure the same publish the same files, byte for byte. The site holds no other."""
+    from book.claims import BUILD_SEED
+    from book.testing import measured
+    from snippets.explore.explorer_grid import publish
+
+    folder = built_site / "results" / "explorer_grid"
+    files = publish(measured("snippets.explore.explorer_grid", BUILD_SEED))
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{name}.json" for name in files)
+    from_record = publish(grid)
+    for name, value in files.items():
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
+        assert (folder / f"{name}.json").read_bytes() == text.encode("utf-8"), name
+        assert json.loads(text) == from_record[name], name
