@@ -179,7 +179,14 @@ def save_data(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
                 "interface",
                 f"publish(): data file name {name!r} must be lowercase letters, digits, '_', '-' or '.'",
             )
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        try:
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise SnippetError(
+                "interface" if isinstance(error, TypeError) else "nonfinite",
+                f"publish()['{name}'] cannot be written as JSON ({error}): give plain numbers, strings, "
+                "lists and dicts, and no NaN or infinity",
+            ) from None
         (out_dir / f"data-{name}.json").write_text(text + "\n", encoding="utf-8")
         published[name] = f"results/{snippet_id}/{name}.json"
     return published
