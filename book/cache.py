@@ -1,6 +1,7 @@
 """The build cache: one folder per snippet and source hash, and every file name in it.
 
-``.cache/book/<id>-<hash>/`` holds ``result.json`` and the figures (both published) and
+``.cache/book/<id>-<hash>/`` holds ``result.json``, the figures and the data files of a
+snippet's ``publish()`` (all published) and
 ``seeds.json``: ``measure(seed)`` at every claim seed, which the tests and the notebooks
 reuse instead of measuring again. The hash covers everything that can change a result:
 the snippet, every project module it imports, the files of the machinery that run it, the
@@ -41,6 +42,11 @@ TIMES_FILE = "seconds.json"
 def error_file(seeds: list[int] | None = None) -> str:
     """Where a snippet's process reports its error: per group of seeds, or for the assembly."""
     return "error.json" if seeds is None else f"error-seeds-{'-'.join(map(str, seeds))}.json"
+
+
+def data_file(name: str) -> str:
+    """A data file of the snippet's ``publish()`` (published under ``results/<id>/<name>.json``)."""
+    return f"data-{name}.json"
 
 
 def seed_file(seed: int) -> str:
@@ -103,6 +109,8 @@ class CacheEntry:
             for key, site_path in figure.items():
                 if key != "alt":
                     files[site_path] = self.path / Path(site_path).name
+        for name, site_path in result.get("data", {}).items():  # a snippet's publish(): see book/execute.py
+            files[site_path] = self.path / data_file(name)
         return files
 
     def load(self) -> dict | None:

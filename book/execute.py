@@ -3,8 +3,8 @@
 Invoked by :mod:`book.runner` as ``python -m book.execute MODULE OUT_DIR [--no-figures]``,
 one process per snippet, so a crash, a leak or a global torch setting in one snippet
 cannot touch another. Writes ``OUT_DIR/result.json``, ``OUT_DIR/seeds.json`` (the results
-at every claim seed, reused by the tests and the notebooks) and the figures on success;
-on failure writes ``OUT_DIR/error.json`` ({"kind", "message"}) and exits 1.
+at every claim seed, reused by the tests and the notebooks), the figures and the data files
+a page's script reads (a snippet's optional ``publish``) on success; on failure writes ``OUT_DIR/error.json`` ({"kind", "message"}) and exits 1.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -165,6 +166,40 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     return figures
 
 
+#: A data file's name: it becomes part of the file's address (results/<snippet>/<name>.json).
+DATA_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def save_data(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
+    """The snippet's optional ``publish(results) -> {name: JSON value}``: files a page's script
+    fetches (a large result split so that a page loads only what it shows first), written
+    compactly as ``data-<name>.json``; returns {name: site path} (``results/<snippet>/<name>.json``)."""
+    publish = getattr(module, "publish", None)
+    if publish is None:
+        return {}
+    files = publish(results)
+    if not isinstance(files, dict) or not files:
+        raise SnippetError("interface", "publish(results) must return a non-empty dict {name: JSON value}")
+    published = {}
+    for name, value in files.items():
+        if not isinstance(name, str) or not DATA_NAME.match(name):
+            raise SnippetError(
+                "interface",
+                f"publish(): data file name {name!r} must be lowercase letters, digits, '_', '-' or '.'",
+            )
+        try:
+            text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise SnippetError(
+                "interface" if isinstance(error, TypeError) else "nonfinite",
+                f"publish()['{name}'] cannot be written as JSON ({error}): give plain numbers, strings, "
+                "lists and dicts, and no NaN or infinity",
+            ) from None
+        (out_dir / cache.data_file(name)).write_text(text + "\n", encoding="utf-8")
+        published[name] = f"results/{snippet_id}/{name}.json"
+    return published
+
+
 def run(module_name: str, out_dir: Path, figures: bool = True) -> dict:
     """Measure at every claim seed, then assemble (the whole job in one process)."""
     module = load_snippet(module_name)
@@ -216,12 +251,13 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path, figures: b
     results = results_by_seed[BUILD_SEED]
     statements = {claim.id: stated(snippet_id, setup, claim, results_by_seed) for claim in claims}
     drawn = save_figures(module, snippet_id, results, out_dir) if figures else {}
+    data = save_data(module, snippet_id, results, out_dir)
 
     import matplotlib
     import numpy
     import torch
 
-    return {
+    record = {
         "snippet": snippet_id,
         "module": module_name,
         "source": module_name.replace(".", "/") + ".py",
@@ -249,6 +285,9 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path, figures: b
         "printed": [v.describe(snippet_id, setup) for v in verdicts if v.seed == BUILD_SEED],
         "versions": {"torch": torch.__version__, "numpy": numpy.__version__, "matplotlib": matplotlib.__version__},
     }
+    if data:  # only snippets that publish data files: the others' records stay as they were
+        record["data"] = data
+    return record
 
 
 def stated(snippet_id: str, setup, claim, results_by_seed: dict[int, dict]) -> str:

@@ -43,14 +43,35 @@ THIN = 0.10
 
 def source_hash(snippet_path: Path, code: str | None = None) -> str:
     """Hash of what a sweep depends on: the snippet's code without its comments, docstrings'
-    layout, ``plot()``, a claim's statement (its words) and what a claim shows beside its
-    checked number (``shows=``): a figure, a comment, a sentence or a displayed quantity can
-    change without a new sweep; a change to measure(), a helper or a claim's value or bounds
-    cannot. ``code`` is the snippet's source, if not read from ``snippet_path``."""
+    layout, ``plot()``, ``publish()`` (the page's data files, reshaped from the results) with
+    the constants it alone uses, a claim's statement (its words) and what a claim shows beside
+    its checked number (``shows=``): a figure, a data file, a comment, a sentence or a
+    displayed quantity can change without a new sweep; a change to measure(), a helper or a
+    claim's value or bounds cannot. ``code`` is the snippet's source, if not read from
+    ``snippet_path``."""
     import ast
 
     tree = ast.parse(snippet_path.read_text(encoding="utf-8") if code is None else code)
-    tree.body = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name == "plot")]
+
+    def names_used(nodes) -> set:
+        return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+    def assigned(node) -> set:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        return {t.id for t in targets if isinstance(t, ast.Name)}
+
+    def is_function(node, *names) -> bool:
+        return isinstance(node, ast.FunctionDef) and node.name in names
+
+    publish = [node for node in tree.body if is_function(node, "publish")]
+    tree.body = [node for node in tree.body if not is_function(node, "plot", "publish")]
+
+    def publish_alone_uses(node) -> bool:
+        names = assigned(node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else set()
+        others = [other for other in tree.body if other is not node]
+        return bool(names) and names <= names_used(publish) and not names & names_used(others)
+
+    tree.body = [node for node in tree.body if not publish_alone_uses(node)]
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Claim":
             node.keywords = [k for k in node.keywords if k.arg not in ("shows", "statement")]

@@ -1,5 +1,8 @@
 // The Explore page: controls, charts and the order/chaos map, drawn as SVG from the
-// measured grid (results/explorer_grid.json, written by snippets/explore/explorer_grid.py).
+// measured grid, written by snippets/explore/explorer_grid.py (its publish()): the first view
+// comes with the grid's axes in results/explorer_grid/first.json, every other setting in the
+// slice of its activation, normalisation and skips, fetched when the reader first asks for it
+// (results/explorer_grid.json holds them all, for download).
 // The browser only decodes, looks up and draws what PyTorch measured at build time; all it
 // computes is the colour of a map cell and which way the drawn gradient goes (for the verdict).
 // Does nothing on pages without the explorer.
@@ -131,6 +134,9 @@
       },
       loadError: function (message) {
         return "The measured grid could not be loaded (" + message + "); the static map below shows the same data.";
+      },
+      sliceError: function (message) {
+        return "The measurements of this setting could not be loaded (" + message + "); choose it again to retry.";
       }
     },
     zh: {
@@ -238,12 +244,16 @@
       },
       loadError: function (message) {
         return "无法加载测得的网格数据（" + message + "）；下面的静态图展示的是同样的数据。";
+      },
+      sliceError: function (message) {
+        return "无法加载这一设置的测量数据（" + message + "）；再次选择即可重试。";
       }
     }
   };
   var T = STRINGS.en;  // the words of the page being drawn (see language())
   var MAP_LIMIT = 10;
-  var loads = {};
+  var loads = {};  // the fetches, by address: every visit of the page (instant navigation) shares them
+  var grids = {};  // the grid of each data folder, filled in as its files arrive
 
   function language() {  // read per page: instant navigation can move between the editions
     return (document.documentElement.lang || "").toLowerCase().indexOf("zh") === 0 ? STRINGS.zh : STRINGS.en;
@@ -285,6 +295,61 @@
     return out;
   }
 
+  function load(url) {
+    if (!loads[url]) {
+      loads[url] = fetch(url).then(function (response) {
+        if (!response.ok) throw new Error(response.status + " " + response.statusText);
+        return response.json();
+      });
+      loads[url].catch(function () { delete loads[url]; });  // a later request tries again
+    }
+    return loads[url];
+  }
+
+  // A slice (one activation, normalisation and skip; every depth) into the grid's lookups.
+  function merge(grid, setting, slice) {
+    Object.keys(slice).forEach(function (depth) {
+      var key = setting + "/" + depth;
+      if (slice[depth].summary) grid.summary[key] = slice[depth].summary;
+      if (slice[depth].profiles) grid.profiles[key] = slice[depth].profiles;
+    });
+  }
+
+  function settingOf(state) { return state.act + "/" + state.norm + "/" + state.skip; }
+
+  // Whether the grid holds what the view of `state` shows: the map's summaries at every depth
+  // and the profiles at its depth and σ (the first view's file holds those of one σ only).
+  function holds(grid, state) {
+    var setting = settingOf(state);
+    if (!grid.depths.every(function (d) { return grid.summary[setting + "/" + d]; })) return false;
+    var record = grid.profiles[setting + "/" + grid.depths[state.depth]];
+    return !!record && record.h.split(";")[state.sigma] !== "";
+  }
+
+  // The whole slice of the setting of `state` (at once if it is here already).
+  function fetchSlice(grid, state) {
+    var setting = settingOf(state);
+    if (grid.complete[setting]) return Promise.resolve();
+    var name = grid.slice.replace("{act}", state.act).replace("{norm}", state.norm).replace("{skip}", state.skip);
+    return load(grid.base + name + ".json").then(function (slice) {
+      merge(grid, setting, slice);
+      grid.complete[setting] = true;
+    });
+  }
+
+  // The grid of the data folder `base`: its axes and first view, from first.json.
+  function loadGrid(base) {
+    if (grids[base]) return Promise.resolve(grids[base]);
+    return load(base + "first.json").then(function (first) {
+      if (grids[base]) return grids[base];
+      var grid = Object.assign({ base: base, profiles: {}, summary: {}, complete: {} }, first.index);
+      var view = grid.view;
+      merge(grid, view.act + "/" + view.norm + "/" + view.skip, first.slice);
+      grids[base] = grid;
+      return grid;
+    });
+  }
+
   function nearest(list, value, log) {
     var best = 0;
     list.forEach(function (v, i) {
@@ -301,7 +366,8 @@
   var remembered = {};  // the last view of each page, for a return without settings in the link
 
   function readFragment(grid) {
-    var state = { act: "tanh", sigma: nearest(grid.sigmas, 1, true), depth: grid.depths.indexOf(50), norm: "none", skip: "none" };
+    var view = grid.view;  // the first view, as published
+    var state = { act: view.act, sigma: nearest(grid.sigmas, view.sigma, true), depth: grid.depths.indexOf(view.depth), norm: view.norm, skip: view.skip };
     if (state.depth < 0) state.depth = grid.depths.length - 1;
     var hash = window.location.hash.replace(/^#/, "");
     var last = remembered[window.location.pathname];
@@ -480,14 +546,14 @@
     }
 
     var markers = el("g", { role: "group", "aria-label": T.presetsOnMap }, svg);
-    var deepest = grid.summary[state.act + "/none/none/" + grid.depths[rows - 1]];
+    var xi = grid.xi[state.act];  // without normalisation or skips, at the deepest depth
     Object.keys(PRESETS).forEach(function (name) {
       var s = grid.presets[name], x = logX(s), y = m.top - 9;
       var p = marker(PRESETS[name][1], x, y, 5, markers, {
         class: "bx-preset", "data-preset": name, role: "button", tabindex: "0",
         "aria-pressed": String(presetIndex(grid, name) === state.sigma)
       });
-      el("title", {}, p).textContent = T.presetMarker(T.presets[name], fmt(s, 3), xiText(deepest.xi[presetIndex(grid, name)]));
+      el("title", {}, p).textContent = T.presetMarker(T.presets[name], fmt(s, 3), xiText(xi[presetIndex(grid, name)]));
       el("circle", { cx: x, cy: y, r: 9, class: "bx-preset-ring" }, markers);  // the focus ring, just after its marker
     });
 
@@ -717,9 +783,32 @@
 
     function set(change) {
       Object.keys(change).forEach(function (k) { state[k] = change[k]; });
-      draw();
+      show();
       var target = fragment(grid, state);
       if (window.location.hash !== target) history.replaceState(history.state, "", target);
+    }
+
+    // Draws the view of `state`, first fetching its slice when the grid does not hold it yet
+    // (meanwhile the charts stay as they were, marked busy); then fetches the rest of the
+    // slice of the setting shown, so that moving σ or the depth needs no fetch.
+    function show() {
+      if (holds(grid, state)) {
+        results.removeAttribute("aria-busy");
+        root.removeAttribute("data-loading");
+        draw();
+        fetchSlice(grid, state).catch(function () {});  // only ahead of need: a failure is retried when needed
+        return;
+      }
+      results.setAttribute("aria-busy", "true");
+      root.setAttribute("data-loading", "true");
+      fetchSlice(grid, state).then(function () {
+        if (holds(grid, state)) show();  // else a later choice is still on its way
+      }, function (error) {
+        if (holds(grid, state)) return;
+        results.removeAttribute("aria-busy");
+        root.removeAttribute("data-loading");
+        verdictBox.textContent = T.sliceError(error.message);
+      });
     }
 
     function draw() {
@@ -774,39 +863,40 @@
       facts.textContent = T.facts(depthValue, sci(summary.first_last[state.sigma]), grid.draws,
         sci(summary.first_last_lo[state.sigma]), sci(summary.first_last_hi[state.sigma]), fmt(summary.chi_measured[state.sigma], 3),
         summary.chi_network ? fmt(summary.chi_network[state.sigma], 3) : null);
-      var deep = grid.summary[state.act + "/none/none/" + grid.depths[grid.depths.length - 1]];
       mapNote.textContent = T.mapNote(T.labels[state.act], grid.depths[grid.depths.length - 1], Object.keys(PRESETS).map(function (p) {
-        return T.presetXi(T.presets[p], xiText(deep.xi[presetIndex(grid, p)], true));
+        return T.presetXi(T.presets[p], xiText(grid.xi[state.act][presetIndex(grid, p)], true));
       }));
     }
 
     window.addEventListener("hashchange", function () {
       // Only a fragment with settings changes the view: a jump to a heading keeps it.
       if (!document.body.contains(root) || !SETTINGS.test(window.location.hash)) return;
-      var next = readFragment(grid);
-      state = next;
-      draw();
+      state = readFragment(grid);
+      show();
     });
     var width = root.clientWidth;
     window.addEventListener("resize", function () {
-      if (document.body.contains(root) && root.clientWidth !== width) { width = root.clientWidth; draw(); }
+      if (document.body.contains(root) && root.clientWidth !== width && holds(grid, state)) { width = root.clientWidth; draw(); }
     });
     draw();
     root.setAttribute("data-ready", "true");
+    // The rest of the setting shown (every σ and depth), once the first view is on screen.
+    requestAnimationFrame(function () {
+      setTimeout(function () { fetchSlice(grid, state).catch(function () {}); }, 0);
+    });
   }
 
   function init() {
     var root = document.getElementById("book-explorer");
     if (!root || root.getAttribute("data-started")) return;
     root.setAttribute("data-started", "true");
-    var link = root.querySelector("a.bx-data");
-    var url = link.href;
-    loads[url] = loads[url] || fetch(url).then(function (response) {
-      if (!response.ok) throw new Error(response.status + " " + response.statusText);
-      return response.json();
-    });
-    loads[url].then(function (record) { build(root, record.results); }, function (error) {
-      delete loads[url];
+    var base = new URL(root.getAttribute("data-grid"), window.location.href).href;
+    loadGrid(base).then(function (grid) {
+      var state = readFragment(grid);  // a link with settings may need another slice first
+      return holds(grid, state) ? grid : fetchSlice(grid, state).then(function () { return grid; });
+    }).then(function (grid) {
+      if (document.body.contains(root)) build(root, grid);
+    }, function (error) {
       var p = root.querySelector(".bx-loading");
       if (p) p.textContent = language().loadError(error.message);
     });

@@ -249,6 +249,69 @@ def pack_offsets(log10_values) -> str:
     )
 
 
+# ------------------------------------------------------------ the page's data files
+
+#: The settings a page slice holds: one activation, normalisation and skip, every depth.
+SLICE = "{act}-{norm}-{skip}"
+#: What the Explore page shows first (a link with settings in it shows those instead).
+FIRST_VIEW = {"act": "tanh", "norm": "none", "skip": "none", "depth": 50, "sigma": 1.0}
+
+
+def publish(results: dict) -> dict:
+    """The Explore page's data, split so that a first visit loads only what its first view
+    shows, and the rest when a reader asks for it.
+
+    * ``first``: the grid's axes, presets and thresholds, the mean-field critical σ_w and the
+      depth scales ξ the map's markers name (``index``), and the first view (``FIRST_VIEW``):
+      the summaries of its activation, normalisation and skip at every depth (the map, the
+      verdict) and its profiles at its own depth and σ_w only (the other σ_w left empty).
+    * one slice per activation, normalisation and skip (named by ``SLICE``): every depth's
+      profiles and summary.
+
+    The values are the record's, unchanged (``unpack`` reads them): the page shows the same
+    numbers whichever file it read them from.
+    """
+    deepest = max(results["depths"])
+    index = {
+        key: results[key]
+        for key in ("width", "batch", "draws", "activations", "sigmas", "depths", "layers",
+                    "norms", "skips", "presets", "thresholds")
+    }
+    index["theory"] = {act: {"critical": t["critical"]} for act, t in results["theory"].items()}
+    index["xi"] = {act: results["summary"][f"{act}/none/none/{deepest}"]["xi"]
+                   for act in results["activations"]}
+    index["slice"] = SLICE
+    index["view"] = FIRST_VIEW
+
+    def part(act, norm, skip, depth, sigma=None):
+        key = f"{act}/{norm}/{skip}/{depth}"
+        record = results["profiles"][key]
+        if sigma is not None:  # one σ_w's profiles, the others' places kept empty
+            record = {
+                name: ";".join(p if i == sigma else "" for i, p in enumerate(text.split(";")))
+                for name, text in record.items()
+            }
+        return {"profiles": record, "summary": results["summary"][key]}
+
+    view = FIRST_VIEW
+    at = min(range(len(results["sigmas"])),
+             key=lambda i: abs(math.log(results["sigmas"][i] / view["sigma"])))
+    first = {
+        str(depth): (part(view["act"], view["norm"], view["skip"], depth, at)
+                     if depth == view["depth"]
+                     else {"summary": results["summary"][f"{view['act']}/{view['norm']}/{view['skip']}/{depth}"]})
+        for depth in results["depths"]
+    }
+    files = {"first": {"index": index, "slice": first}}
+    for act in results["activations"]:
+        for norm in results["norms"]:
+            for skip in results["skips"]:
+                files[SLICE.format(act=act, norm=norm, skip=skip)] = {
+                    str(depth): part(act, norm, skip, depth) for depth in results["depths"]
+                }
+    return files
+
+
 # --------------------------------------------------------------------- theory
 
 
@@ -689,9 +752,6 @@ def plot(results: dict) -> dict:
 # --8<-- [end:plot]
 
 
-# Bounds: set from the seed sweep recorded in explorer_grid.sweep.json beside this file (min,
-# median and max of every claim over seeds 0–19); renew it with
-# `python -m book.sweep explorer_grid --seeds 20 --write` after changing the code or a bound.
 CLAIMS = (
     Claim(
         "factor_matches_chi",

@@ -164,8 +164,8 @@ def test_figure_text_is_at_least_10_css_px_on_the_desktop_column(request, page_r
 
 
 def test_first_visit_to_a_chapter_downloads_at_most_500_kb(page_reports):
-    """Every page but the explorer, which loads its measured grid (checked on its own in
-    test_browser.py). Not run on the notebooks: their pages' weight is checked there."""
+    """Every page but the explorer, which loads its measured grid (what it loads before it can
+    be used is checked on its own in tests/explore/test_explorer_load.py). Not run on the notebooks: their pages' weight is checked there."""
     visits = {path: report["first_visit_bytes"] for path, report in page_reports.items()
               if not path.rstrip("/").endswith("explore")}
     heavy = [f"{path}: {size / 1024:.0f} KB" for path, size in visits.items()

@@ -90,6 +90,18 @@ def test_the_record_ignores_a_claims_words_but_not_its_bounds(tmp_path):
     assert source_hash(path) != before
 
 
+def test_the_record_ignores_publish_and_the_constants_it_alone_uses(tmp_path):
+    code = ("SLICE = '{a}'\nSCALE = 2\n\n\ndef measure(seed=0):\n    return {'x': SCALE}\n\n\n"
+            "def publish(results):\n    return {SLICE.format(a=1): results['x'] * SCALE}\n")
+    path = tmp_path / "demo.py"
+    path.write_text(code)
+    before = source_hash(path)
+    path.write_text(code.replace("SLICE = '{a}'", "SLICE = '{a}-{a}'").replace("* SCALE}", "}"))
+    assert source_hash(path) == before
+    path.write_text(code.replace("SCALE = 2", "SCALE = 3"))  # measure() uses it too
+    assert source_hash(path) != before
+
+
 def test_exact_values_on_their_bound_are_exact_not_thin():
     row = summarise(Claim("wrong", "No wrong verdict.", lambda r: r, at_most=0), [0, 0, 0])
     assert not row["thin"] and row["exact"]

@@ -187,3 +187,60 @@ def test_crossing_interpolates_in_log_space():
 
     assert abs(grid.crossing([1.0, 4.0], [0.5, 2.0]) - 2.0) < 1e-12
     assert grid.crossing([1.0, 2.0], [0.5, 0.9]) is None
+
+
+def read_like_the_page(files: dict) -> dict:
+    """The grid as docs/javascripts/explorer.js assembles it from the published files: the
+    index and first view of ``first``, then every slice merged over it (loadGrid, merge)."""
+    first = files["first"]
+    grid = {**first["index"], "profiles": {}, "summary": {}}
+
+    def merge(setting, slice_):
+        for depth, part in slice_.items():
+            if "summary" in part:
+                grid["summary"][f"{setting}/{depth}"] = part["summary"]
+            if "profiles" in part:
+                grid["profiles"][f"{setting}/{depth}"] = part["profiles"]
+
+    view = grid["view"]
+    merge(f"{view['act']}/{view['norm']}/{view['skip']}", first["slice"])
+    first_view = {key: dict(record) for key, record in grid["profiles"].items()}
+    for act in grid["activations"]:
+        for norm in grid["norms"]:
+            for skip in grid["skips"]:
+                merge(f"{act}/{norm}/{skip}", files[grid["slice"].format(act=act, norm=norm, skip=skip)])
+    return grid, first_view
+
+
+def test_page_files_hold_the_whole_grid_unchanged():
+    """The page's files, read as the page reads them, give every setting's profiles and
+    summary exactly as the record publishes them (so every number the page shows is the one
+    it showed from the single file), and the first view's file holds its own σ_w's profiles."""
+    import gzip
+    import json
+
+    results = measured(snippet.__name__, 0)
+    files = snippet.publish(results)
+    grid, first_view = read_like_the_page(files)
+    assert grid["profiles"] == results["profiles"]
+    assert grid["summary"] == results["summary"]
+    for key in ("activations", "sigmas", "depths", "layers", "norms", "skips", "presets", "thresholds", "draws"):
+        assert grid[key] == results[key], key
+    deepest = max(results["depths"])
+    for act in results["activations"]:
+        assert grid["theory"][act]["critical"] == results["theory"][act]["critical"]
+        assert grid["xi"][act] == results["summary"][f"{act}/none/none/{deepest}"]["xi"]
+    view = grid["view"]
+    at = min(range(len(results["sigmas"])), key=lambda i: abs(math.log(results["sigmas"][i] / view["sigma"])))
+    (key, record), = first_view.items()
+    assert key == f"{view['act']}/{view['norm']}/{view['skip']}/{view['depth']}"
+    for name, text in record.items():
+        parts = text.split(";")
+        assert len(parts) == len(results["sigmas"])
+        assert [i for i, part in enumerate(parts) if part] == [at], name
+        assert snippet.unpack(parts[at]) == snippet.unpack(results["profiles"][key][name].split(";")[at]), name
+    # a first visit loads the first view's file only; a setting chosen later, one slice
+    sizes = {name: len(gzip.compress(json.dumps(value, separators=(",", ":")).encode(), 6))
+             for name, value in files.items()}
+    assert sizes["first"] <= 4 * 1024, sizes["first"]
+    assert max(sizes.values()) <= 16 * 1024, max(sizes.items(), key=lambda item: item[1])

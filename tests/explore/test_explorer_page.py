@@ -1,5 +1,6 @@
 """The Explore page in a real browser: every control redraws the charts from the published
-grid, the URL fragment round-trips, and the page is clean, accessible and fits a phone.
+grid (whichever of its files the page read the setting from), the URL fragment round-trips,
+and the page is clean, accessible and fits a phone.
 
 Uses the shared browser fixtures of tests/conftest.py (Debian's Chromium through
 Playwright; skipped with a reason when it is missing) and the shared ``built_site``.
@@ -19,6 +20,8 @@ from tests.book.browsing import PageWatch
 pytestmark = pytest.mark.build
 
 READY = "#book-explorer[data-ready='true']"
+#: Drawn, and not waiting for a setting's measurements (fetched when first chosen).
+DRAWN = "#book-explorer[data-ready='true']:not([data-loading])"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,9 @@ def open_explorer(page, server, fragment: str = ""):  # noqa: F811
 
 
 def shown(page) -> dict:
-    """What the charts show: the setting, and the values each line was drawn from."""
+    """What the charts show: the setting, and the values each line was drawn from (once the
+    setting's measurements, if they had to be fetched, are drawn)."""
+    page.wait_for_selector(DRAWN, timeout=20000)
     root = page.locator("#book-explorer")
     lines = page.eval_on_selector_all(
         "#book-explorer path[data-series]",
@@ -131,6 +136,54 @@ def test_every_control_redraws_from_the_published_grid(
     drawn = view["lines"]["grad_h"]
     level = abs(drawn[0] - drawn[-1]) <= grid["thresholds"]["decades"]
     assert (headline == "Healthy.") == (level and not flags), (headline, flags, drawn)
+    assert not page.watch.errors
+
+
+#: Waits until the explorer shows setting ``key`` at σ index ``sigma``: drawn, its measurements
+#: fetched if they had to be. (Material may redraw the page after a change of the fragment: the
+#: explorer is then built afresh, so it is looked up again each time.)
+SHOWING = """async ([key, sigma]) => { const start = performance.now();
+  for (;;) { const root = document.getElementById('book-explorer');
+    if (root && root.dataset.ready === 'true' && !root.hasAttribute('data-loading') &&
+        root.dataset.key === key && +root.dataset.sigmaIndex === sigma) return root;
+    if (performance.now() - start > 15000) return root;
+    await new Promise(r => setTimeout(r, 20)); } }"""
+
+READ_EVERY_SETTING = """async views => { const showing = %s; const out = [];
+  for (const [fragment, key, sigma] of views) {
+    location.hash = fragment;
+    const root = await showing([key, sigma]);
+    out.push({key: root.dataset.key, sigma: +root.dataset.sigmaIndex,
+      lines: Object.fromEntries([...root.querySelectorAll('path[data-series]')].map(
+        p => [p.dataset.series, p.dataset.values.split(',').map(Number)])),
+      cells: [...root.querySelectorAll('#bx-map rect.bx-cell')].map(
+        r => [+r.dataset.sigma, +r.dataset.depth, +r.dataset.value])}); }
+  return out; }""" % SHOWING
+
+
+def test_every_setting_is_drawn_from_its_published_values(page, server, grid):  # noqa: F811
+    """The whole grid, read by the page from the files it fetches (the first view's, then a
+    slice per activation, normalisation and skips): every setting's lines at one σ_w and depth
+    (a different one for each setting, all of them in turn), and its map at every σ_w and
+    depth, hold the values of the single published record."""
+    open_explorer(page, server)
+    settings = [(a, n, s) for a in grid["activations"] for n in grid["norms"] for s in grid["skips"]]
+    wanted = [(f"{a}/{n}/{s}/{grid['depths'][i % len(grid['depths'])]}", i % len(grid["sigmas"]))
+              for i, (a, n, s) in enumerate(settings)]
+    fragments = [f"#act={a}&sigma={grid['sigmas'][i]}&depth={key.rsplit('/', 1)[1]}&norm={n}&skip={s}"
+                 for (key, i), (a, n, s) in zip(wanted, settings)]
+    seen = page.evaluate(READ_EVERY_SETTING, [[f, key, i] for f, (key, i) in zip(fragments, wanted)])
+    for (key, sigma), view in zip(wanted, seen):
+        assert (view["key"], view["sigma"]) == (key, sigma), (view["key"], view["sigma"], key, sigma)
+        want = expected(grid, key, sigma)
+        assert set(view["lines"]) == set(want), key
+        for name, values in want.items():
+            assert view["lines"][name] == pytest.approx(values, abs=1e-9), (key, name)
+        setting = key.rsplit("/", 1)[0]
+        assert sorted(map(tuple, view["cells"])) == sorted(
+            (i, d, grid["summary"][f"{setting}/{depth}"]["first_last"][i])
+            for d, depth in enumerate(grid["depths"]) for i in range(len(grid["sigmas"]))
+        ), key
     assert not page.watch.errors
 
 
@@ -224,3 +277,22 @@ def test_fits_a_phone_and_passes_axe(browser, server):  # noqa: F811
         ), f"{scheme}: {overflow} px of horizontal overflow at 390 px"
         assert not violations, f"{scheme}: {violations}"
         assert not watch.errors and not watch.failed and not watch.foreign
+
+
+def test_the_page_files_are_the_published_records_own(built_site, grid):
+    """Each data file the page reads is written from the snippet's results alone: its values
+    are the published record's, and its bytes are those that publish() gives for the results
+    at the build seed (as measure() returned them, in its order), so that two builds that
+    measure the same publish the same files, byte for byte. The site holds no other."""
+    from book.claims import BUILD_SEED
+    from book.testing import measured
+    from snippets.explore.explorer_grid import publish
+
+    folder = built_site / "results" / "explorer_grid"
+    files = publish(measured("snippets.explore.explorer_grid", BUILD_SEED))
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{name}.json" for name in files)
+    from_record = publish(grid)
+    for name, value in files.items():
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
+        assert (folder / f"{name}.json").read_bytes() == text.encode("utf-8"), name
+        assert json.loads(text) == from_record[name], name

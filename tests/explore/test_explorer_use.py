@@ -15,7 +15,7 @@ import re
 import pytest
 
 from tests.book.browsing import PageWatch
-from tests.explore.test_explorer_page import READY, assert_drawn_from_json, open_explorer
+from tests.explore.test_explorer_page import READY, SHOWING, assert_drawn_from_json, open_explorer
 
 pytestmark = pytest.mark.build
 
@@ -318,17 +318,17 @@ UNFLAGGED = {
     "zh": {"vanishes": "工具没有把梯度本身判为消失", "explodes": "工具没有把梯度本身判为爆炸"},
 }
 
-READ_VERDICTS = """async fragments => { const out = [];
-  for (const fragment of fragments) {
-    const changed = new Promise(r => window.addEventListener('hashchange', r, {once: true}));
-    location.hash = fragment; await changed;
-    const line = document.querySelector("#bx-gradients path[data-series='grad_h']");
-    out.push({key: document.getElementById('book-explorer').dataset.key,
-              sigma: +document.getElementById('book-explorer').dataset.sigmaIndex,
+READ_VERDICTS = """async views => { const showing = %s; const out = [];
+  for (const [fragment, key, sigma] of views) {
+    location.hash = fragment;
+    const root = await showing([key, sigma]);
+    const line = root.querySelector("#bx-gradients path[data-series='grad_h']");
+    out.push({key: root.dataset.key,
+              sigma: +root.dataset.sigmaIndex,
               drawn: line.dataset.values.split(',').map(Number),
-              headline: document.querySelector('.bx-verdict strong').textContent,
-              text: document.querySelector('.bx-verdict').textContent}); }
-  return out; }"""
+              headline: root.querySelector('.bx-verdict strong').textContent,
+              text: root.querySelector('.bx-verdict').textContent}); }
+  return out; }""" % SHOWING
 
 
 def flags_of(summary: dict, i: int) -> list[str]:
@@ -368,7 +368,7 @@ def test_the_verdict_says_what_the_chart_shows(browser, server, grid, edition, p
         page.goto(f"{server}/{prefix}explore/", wait_until="networkidle")
         page.wait_for_selector(READY, timeout=20000)
         chosen = settings_to_read(grid, per_kind)
-        read = page.evaluate(READ_VERDICTS, [fragment_of(grid, k, i) for k, i in chosen])
+        read = page.evaluate(READ_VERDICTS, [[fragment_of(grid, k, i), k, i] for k, i in chosen])
         limit = grid["thresholds"]["decades"]
         directions = set()
         for (key, i), seen in zip(chosen, read):
