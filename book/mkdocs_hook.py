@@ -332,6 +332,7 @@ def on_page_content(html: str, page, config, files) -> str:
         cut = title_end + len("</h1>")
         return html[:cut] + link + html[cut:]
     html = pages.FIGURE_ADDRESS.sub(lambda m: m.group(1) + "../" * page.url.count("/"), html)
+    html = wrap_tables(html)
     html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
@@ -348,6 +349,20 @@ def _typeset(render, html: str, where: str) -> str:
             raise PluginError(message)
         log.error(message)
     return rendered
+
+
+TABLE = re.compile(r"<table>.*?</table>", re.S)
+
+
+def wrap_tables(html: str) -> str:
+    """Each table in the scrolling box Material's script puts it in, already in the page, so
+    that it is drawn at its final size from the first paint: wrapped only by the script, after
+    the page was drawn, every table changed height and moved the text below it (a section link
+    on the API page, with its many tables, landed a tenth of a screen off). The script still
+    wraps each table once more; book.css makes that inner wrapper change nothing. The box is
+    focusable, so that the keyboard can scroll it."""
+    return TABLE.sub(lambda m: f'<div class="md-typeset__scrollwrap" tabindex="0"><div class="md-typeset__table">'
+                               f"{m.group(0)}</div></div>", html)
 
 
 #: A code block longer than this many lines opens folded, showing what the prose discusses:
