@@ -336,7 +336,13 @@ def on_page_content(html: str, page, config, files) -> str:
     html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
-    return _typeset(math.render_math, html, f"page '{page.file.src_uri}'")
+    html = _typeset(math.render_math, html, f"page '{page.file.src_uri}'")
+    # So do display formulas: the index keeps an element's text alone, and a formula's text,
+    # its symbols run together ("∂ℒ∂h0=∏l=1L…"), would stand in a search result for the prose.
+    return DISPLAY_MATH.sub(r"\g<0> data-search-exclude", html)
+
+
+DISPLAY_MATH = re.compile(r'<div class="book-math book-math-display"')
 
 
 def _typeset(render, html: str, where: str) -> str:
