@@ -238,11 +238,14 @@ def test_notebook_download_link_follows_the_title(browser, server, built_site):
 
 # ------------------------------------------------------------------ search results
 
-def test_search_index_leaves_display_formulas_out(built_site):
-    """A search result shows the section's prose: a display formula's symbols, run together
-    into one word, are not in the index's text."""
-    formula = re.compile(r'<div class="book-math book-math-display"[^>]*>(.*?)</div>', re.S)
-    checked = 0
+def test_search_index_reads_formulas_in_a_linear_form(built_site):
+    """A search result shows the section's prose. A display formula is left out of the index;
+    an inline one is written on a line, its subscripts and superscripts marked (the index
+    keeps <sub> and <sup>), not as its symbols run together ("zl=Wlhl−1")."""
+    display = re.compile(r'<div class="book-math book-math-display"[^>]*>(.*?)</div>', re.S)
+    inline = re.compile(r"<math\b[^>]*>(.*?)</math>", re.S)
+    scripted = re.compile(r"<(?:msub|msup|msubsup|mfrac|munderover)>")
+    displays = inlines = 0
     for index_file in (built_site / "search" / "search_index.json", built_site / "zh" / "search" / "search_index.json"):
         docs = json.loads(index_file.read_text(encoding="utf-8"))["docs"]
         text = {}
@@ -253,12 +256,20 @@ def test_search_index_leaves_display_formulas_out(built_site):
             html_file = built_site / page / "index.html"
             if not html_file.is_file():
                 continue
-            for match in formula.finditer(html_file.read_text(encoding="utf-8")):
+            html = html_file.read_text(encoding="utf-8")
+            for match in display.finditer(html):
                 flat = unescape(re.sub(r"<[^>]+>", "", match.group(1)))
                 if len(flat) >= 8:
-                    checked += 1
+                    displays += 1
                     assert flat not in indexed, f"{page}: {flat[:60]}"
-    assert checked >= 50, checked
+            for match in inline.finditer(display.sub("", html)):
+                flat = unescape(re.sub(r"<[^>]+>", "", match.group(1)))
+                if len(flat) >= 6 and scripted.search(match.group(1)):
+                    inlines += 1
+                    assert flat not in indexed, f"{page}: {flat}"
+    assert displays >= 50 and inlines >= 100, (displays, inlines)
+    glossary = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    assert any("∂ℒ/∂h<sub>l</sub>" in doc["text"] for doc in glossary if doc["location"].startswith("glossary/"))
 
 
 def test_a_search_result_reads_as_prose(browser, server):
