@@ -333,6 +333,9 @@ def on_page_content(html: str, page, config, files) -> str:
         return html[:cut] + link + html[cut:]
     html = pages.FIGURE_ADDRESS.sub(lambda m: m.group(1) + "../" * page.url.count("/"), html)
     html = wrap_tables(html)
+    # A code block's title is a file's path: on a narrow screen it wraps after a slash, not
+    # inside a name.
+    html = CODE_TITLE.sub(lambda m: m.group(1) + m.group(2).replace("/", "/<wbr>") + m.group(3), html)
     html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
@@ -358,6 +361,7 @@ def _typeset(render, html: str, where: str) -> str:
 
 
 TABLE = re.compile(r"<table>.*?</table>", re.S)
+CODE_TITLE = re.compile(r'(<span class="filename">)([^<]*)(</span>)')
 
 
 def wrap_tables(html: str) -> str:
