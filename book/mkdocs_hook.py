@@ -339,13 +339,7 @@ def on_page_content(html: str, page, config, files) -> str:
     html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
-    html = _typeset(math.render_math, html, f"page '{page.file.src_uri}'")
-    # So do display formulas: the index keeps an element's text alone, and a formula's text,
-    # its symbols run together ("∂ℒ∂h0=∏l=1L…"), would stand in a search result for the prose.
-    return DISPLAY_MATH.sub(r"\g<0> data-search-exclude", html)
-
-
-DISPLAY_MATH = re.compile(r'<div class="book-math book-math-display"')
+    return _typeset(math.render_math, html, f"page '{page.file.src_uri}'")
 
 
 def _typeset(render, html: str, where: str) -> str:
@@ -531,13 +525,21 @@ LAZY_GLIGHTBOX = """<script id="init-glightbox">(function () {
   var options = %s, js = new URL(%s, document.baseURI).href, css = new URL(%s, document.baseURI).href;
   var box = null, loading = null;
   window.bookLightbox = true;
+  // The book's enlargement of a figure in the zoom view (javascripts/zoom.js) comes with it.
+  var book = document.querySelector('script[src*="javascripts/book.js"]');
+  var zoom = book && book.src.replace(/book\.js(\?.*)?$/, "zoom.js");
+  function script(src) {
+    return new Promise(function (resolve, reject) {
+      var element = document.createElement("script"); element.src = src;
+      element.onload = resolve; element.onerror = reject; document.head.appendChild(element);
+    });
+  }
   function load() {
-    if (!loading) loading = new Promise(function (resolve, reject) {
+    if (!loading) {
       var link = document.createElement("link"); link.rel = "stylesheet"; link.href = css;
       document.head.appendChild(link);
-      var script = document.createElement("script"); script.src = js;
-      script.onload = resolve; script.onerror = reject; document.head.appendChild(script);
-    });
+      loading = Promise.all([script(js), zoom ? script(zoom) : null]);
+    }
     return loading;
   }
   document.addEventListener("click", function (event) {
@@ -672,6 +674,7 @@ def on_page_context(context, page, config, nav):
 
 
 MATH_ELEMENT = re.compile(r"<math\b[^>]*>.*?</math>", re.S)
+DISPLAY_MATH = re.compile(r'<div class="book-math book-math-display"')
 #: Operators written with a space on each side in the index's text (a relation or a sum reads
 #: better spaced; products and function application stay tight).
 SPACED_OPERATORS = set("=≠≈≃∼<>≤≥≪≫∝∈→↦+−±⋅×")
@@ -733,8 +736,8 @@ def readable_math(mathml: str) -> str:
 
 def _index_readable_math(config) -> None:
     """The search plugin indexes the text of each page's HTML, where a formula is MathML: give
-    it the page with each formula in readable_math's form instead (display formulas are left
-    out altogether, by their data-search-exclude). The page itself is not changed."""
+    it the page with each inline formula in readable_math's form instead, and the display
+    formulas left out. The page itself is not changed."""
     search = config.plugins.get("material/search") or config.plugins.get("search")
     index = getattr(search, "search_index", None)
     if index is None or getattr(index, "book_readable_math", False):
@@ -743,7 +746,9 @@ def _index_readable_math(config) -> None:
 
     def add_entry_from_context(page):
         shown = page.content
-        page.content = MATH_ELEMENT.sub(lambda m: readable_math(m.group(0)), shown)
+        # A display formula, even written on a line, would stand in a result for the prose.
+        searched = DISPLAY_MATH.sub(r"\g<0> data-search-exclude", shown)
+        page.content = MATH_ELEMENT.sub(lambda m: readable_math(m.group(0)), searched)
         try:
             add(page)
         finally:
