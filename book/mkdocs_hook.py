@@ -332,6 +332,10 @@ def on_page_content(html: str, page, config, files) -> str:
         cut = title_end + len("</h1>")
         return html[:cut] + link + html[cut:]
     html = pages.FIGURE_ADDRESS.sub(lambda m: m.group(1) + "../" * page.url.count("/"), html)
+    html = wrap_tables(html)
+    # A code block's title is a file's path: on a narrow screen it wraps after a slash, not
+    # inside a name.
+    html = CODE_TITLE.sub(lambda m: m.group(1) + m.group(2).replace("/", "/<wbr>") + m.group(3), html)
     html = fold_long_code(html, _language(config))
     # Code stays out of the search index (its text would crowd the prose out of the results).
     html = CODE_BLOCK.sub(r"\g<0> data-search-exclude", html)
@@ -348,6 +352,21 @@ def _typeset(render, html: str, where: str) -> str:
             raise PluginError(message)
         log.error(message)
     return rendered
+
+
+TABLE = re.compile(r"<table>.*?</table>", re.S)
+CODE_TITLE = re.compile(r'(<span class="filename">)([^<]*)(</span>)')
+
+
+def wrap_tables(html: str) -> str:
+    """Each table in the scrolling box Material's script puts it in, already in the page, so
+    that it is drawn at its final size from the first paint: wrapped only by the script, after
+    the page was drawn, every table changed height and moved the text below it (a section link
+    on the API page, with its many tables, landed a tenth of a screen off). The script still
+    wraps each table once more; book.css makes that inner wrapper change nothing. The box is
+    focusable, so that the keyboard can scroll it."""
+    return TABLE.sub(lambda m: f'<div class="md-typeset__scrollwrap" tabindex="0"><div class="md-typeset__table">'
+                               f"{m.group(0)}</div></div>", html)
 
 
 #: A code block longer than this many lines opens folded, showing what the prose discusses:
@@ -506,13 +525,21 @@ LAZY_GLIGHTBOX = """<script id="init-glightbox">(function () {
   var options = %s, js = new URL(%s, document.baseURI).href, css = new URL(%s, document.baseURI).href;
   var box = null, loading = null;
   window.bookLightbox = true;
+  // The book's enlargement of a figure in the zoom view (javascripts/zoom.js) comes with it.
+  var book = document.querySelector('script[src*="javascripts/book.js"]');
+  var zoom = book && book.src.replace(/book\.js(\?.*)?$/, "zoom.js");
+  function script(src) {
+    return new Promise(function (resolve, reject) {
+      var element = document.createElement("script"); element.src = src;
+      element.onload = resolve; element.onerror = reject; document.head.appendChild(element);
+    });
+  }
   function load() {
-    if (!loading) loading = new Promise(function (resolve, reject) {
+    if (!loading) {
       var link = document.createElement("link"); link.rel = "stylesheet"; link.href = css;
       document.head.appendChild(link);
-      var script = document.createElement("script"); script.src = js;
-      script.onload = resolve; script.onerror = reject; document.head.appendChild(script);
-    });
+      loading = Promise.all([script(js), zoom ? script(zoom) : null]);
+    }
     return loading;
   }
   document.addEventListener("click", function (event) {
@@ -634,10 +661,98 @@ def on_serve(server, config, builder):
     return server
 
 
+@event_priority(50)  # before the search plugin indexes the page
 def on_page_context(context, page, config, nav):
-    """A notebook page's edit link points at the chapter's snippets, its real source."""
+    """A notebook page's edit link points at the chapter's snippets, its real source. The
+    search index reads the page's formulas in a linear form (see _index_readable_math)."""
+    _index_readable_math(config)
     if page.file.src_uri.startswith(f"{NOTEBOOK_DIR}/") and page.file.src_uri.endswith(".ipynb"):
         chapter = Path(page.file.src_uri).stem
         url = _source_url(config)(f"snippets/{chapter}")
         page.edit_url = url.replace("/blob/", "/tree/", 1) if url else None
     return context
+
+
+MATH_ELEMENT = re.compile(r"<math\b[^>]*>.*?</math>", re.S)
+DISPLAY_MATH = re.compile(r'<div class="book-math book-math-display"')
+#: Operators written with a space on each side in the index's text (a relation or a sum reads
+#: better spaced; products and function application stay tight).
+SPACED_OPERATORS = set("=≠≈≃∼<>≤≥≪≫∝∈→↦+−±⋅×")
+
+
+def readable_math(mathml: str) -> str:
+    """A formula as the search index gives it: a line of text, its subscripts and superscripts
+    in <sub> and <sup> (which the index keeps), fractions with a slash. The index otherwise
+    reads a formula's symbols one after the other (``∂ℒ/∂h_l`` became "∂ℒ∂hl")."""
+    import xml.etree.ElementTree as ElementTree
+
+    def bracket(text: str) -> str:
+        plain = re.sub(r"</?su[bp]>", "", text)
+        return text if len(plain) <= 1 or re.fullmatch(r"[∂∇]?[\w.′]+", plain) else f"({text})"
+
+    def script(node) -> str:  # a subscript or superscript, set tight
+        return walk(node).replace(" ", "")
+
+    def walk(node) -> str:
+        tag = node.tag.rsplit("}", 1)[-1]
+        kids = list(node)
+        if tag in ("mi", "mn", "mtext", "ms"):
+            return html_lib.escape(node.text or "", quote=False)
+        if tag == "mo":
+            text = (node.text or "").strip()
+            return f" {html_lib.escape(text, quote=False)} " if text in SPACED_OPERATORS else html_lib.escape(text, quote=False)
+        if tag == "mspace":
+            return " "
+        if tag in ("mphantom", "annotation", "annotation-xml"):
+            return ""
+        if tag == "semantics":
+            return walk(kids[0]) if kids else ""
+        if tag in ("msub", "munder") and len(kids) == 2:
+            return f"{walk(kids[0])}<sub>{script(kids[1])}</sub>"
+        if tag in ("msup", "mover") and len(kids) == 2:
+            return f"{walk(kids[0])}<sup>{script(kids[1])}</sup>"
+        if tag in ("msubsup", "munderover") and len(kids) == 3:
+            return f"{walk(kids[0])}<sub>{script(kids[1])}</sub><sup>{script(kids[2])}</sup>"
+        if tag == "mfrac" and len(kids) == 2:
+            return f"{bracket(walk(kids[0]).strip())}/{bracket(walk(kids[1]).strip())}"
+        if tag == "msqrt":
+            return f"√{bracket(''.join(walk(k) for k in kids).strip())}"
+        if tag == "mroot" and len(kids) == 2:
+            return f"<sup>{script(kids[1])}</sup>√{bracket(walk(kids[0]).strip())}"
+        if tag == "mtr":
+            return ", ".join(walk(k).strip() for k in kids)
+        if tag == "mtable":
+            return "; ".join(walk(k).strip() for k in kids)
+        return "".join(walk(k) for k in kids)
+
+    try:
+        text = walk(ElementTree.fromstring(mathml))
+    except ElementTree.ParseError:
+        alt = re.search(r'alttext="([^"]*)"', mathml)
+        return alt.group(1) if alt else ""
+    # Not stripped: a formula typeset in pieces (book/math.py) keeps the space before a relation.
+    return re.sub(r" {2,}", " ", text)
+
+
+def _index_readable_math(config) -> None:
+    """The search plugin indexes the text of each page's HTML, where a formula is MathML: give
+    it the page with each inline formula in readable_math's form instead, and the display
+    formulas left out. The page itself is not changed."""
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    index = getattr(search, "search_index", None)
+    if index is None or getattr(index, "book_readable_math", False):
+        return
+    add = index.add_entry_from_context
+
+    def add_entry_from_context(page):
+        shown = page.content
+        # A display formula, even written on a line, would stand in a result for the prose.
+        searched = DISPLAY_MATH.sub(r"\g<0> data-search-exclude", shown)
+        page.content = MATH_ELEMENT.sub(lambda m: readable_math(m.group(0)), searched)
+        try:
+            add(page)
+        finally:
+            page.content = shown
+
+    index.add_entry_from_context = add_entry_from_context
+    index.book_readable_math = True

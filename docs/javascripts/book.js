@@ -3,10 +3,12 @@ function bookEdition() {
   return (document.documentElement.lang || "en").slice(0, 2);
 }
 
-// Material wraps wide tables in a horizontally scrolling box; keyboard users must be able
-// to focus it to scroll (WCAG 2.1.1). Runs after every page load, instant navigation included.
+// A table sits in a horizontally scrolling box; keyboard users must be able to focus it to
+// scroll (WCAG 2.1.1). The build puts each in its box (focusable); Material's script wraps it
+// once more, in a box that does not scroll and takes no focus. Runs after every page load,
+// instant navigation included.
 document$.subscribe(function () {
-  document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (box) {
+  document.querySelectorAll(".md-typeset__scrollwrap:not(.md-typeset__table > .md-typeset__scrollwrap)").forEach(function (box) {
     box.tabIndex = 0;
   });
 });
