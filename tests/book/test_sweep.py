@@ -67,38 +67,39 @@ def test_recorded_sweep_matches_the_code(snippet):
         )
 
 
-def test_the_record_ignores_comments_and_the_plot_but_not_the_measurement(tmp_path):
-    code = "# a comment\ndef measure(seed=0):\n    return {'x': 1}\n\n\ndef plot(results):\n    return {}\n"
+#: (a snippet, an edit the sweep record must ignore, an edit it must notice)
+RECORD_CASES = {
+    "comments and plot(), not the measurement": (
+        "# a comment\ndef measure(seed=0):\n    return {'x': 1}\n\n\ndef plot(results):\n    return {}\n",
+        [("# a comment", "# another comment"), ("return {}", "return {'a': 1}")], [("'x': 1", "'x': 2")]),
+    "a claim's words, not its bounds": (
+        "def measure(seed=0):\n    return {'x': 1}\n\n\n"
+        "CLAIMS = (Claim('c', 'Within 3 steps.', lambda r: r['x'], at_most=3),)\n",
+        [("'Within 3 steps.'", "'Within [[at_most]] steps.'")], [("at_most=3", "at_most=4")]),
+    "publish() and the constants it alone uses, not one measure() uses too": (
+        "SLICE = '{a}'\nSCALE = 2\n\n\ndef measure(seed=0):\n    return {'x': SCALE}\n\n\n"
+        "def publish(results):\n    return {SLICE.format(a=1): results['x'] * SCALE}\n",
+        [("SLICE = '{a}'", "SLICE = '{a}-{a}'"), ("* SCALE}", "}")], [("SCALE = 2", "SCALE = 3")]),
+}
+
+
+@pytest.mark.parametrize("case", RECORD_CASES)
+def test_the_record_ignores_what_cannot_change_a_value(tmp_path, case):
+    code, ignored, noticed = RECORD_CASES[case]
     path = tmp_path / "demo.py"
     path.write_text(code)
     before = source_hash(path)
-    path.write_text(code.replace("# a comment", "# another comment").replace("return {}", "return {'a': 1}"))
+
+    def edited(edits):
+        text = code
+        for old, new in edits:
+            assert old in text
+            text = text.replace(old, new)
+        return text
+
+    path.write_text(edited(ignored))
     assert source_hash(path) == before
-    path.write_text(code.replace("'x': 1", "'x': 2"))
-    assert source_hash(path) != before
-
-
-def test_the_record_ignores_a_claims_words_but_not_its_bounds(tmp_path):
-    code = ("def measure(seed=0):\n    return {'x': 1}\n\n\n"
-            "CLAIMS = (Claim('c', 'Within 3 steps.', lambda r: r['x'], at_most=3),)\n")
-    path = tmp_path / "demo.py"
-    path.write_text(code)
-    before = source_hash(path)
-    path.write_text(code.replace("'Within 3 steps.'", "'Within [[at_most]] steps.'"))
-    assert source_hash(path) == before
-    path.write_text(code.replace("at_most=3", "at_most=4"))
-    assert source_hash(path) != before
-
-
-def test_the_record_ignores_publish_and_the_constants_it_alone_uses(tmp_path):
-    code = ("SLICE = '{a}'\nSCALE = 2\n\n\ndef measure(seed=0):\n    return {'x': SCALE}\n\n\n"
-            "def publish(results):\n    return {SLICE.format(a=1): results['x'] * SCALE}\n")
-    path = tmp_path / "demo.py"
-    path.write_text(code)
-    before = source_hash(path)
-    path.write_text(code.replace("SLICE = '{a}'", "SLICE = '{a}-{a}'").replace("* SCALE}", "}"))
-    assert source_hash(path) == before
-    path.write_text(code.replace("SCALE = 2", "SCALE = 3"))  # measure() uses it too
+    path.write_text(edited(noticed))
     assert source_hash(path) != before
 
 
