@@ -1,0 +1,111 @@
+"""Unit tests of the site's HTML transforms (book/site/): each a pure function of its input."""
+
+from __future__ import annotations
+
+import json
+
+from book.site import assets, html as page_html, notebook_pages, search
+
+
+def code_block(lines: int, highlighted: tuple[int, ...] = ()) -> str:
+    body = "\n".join(f'<span class="hll">x = {i}</span>' if i in highlighted else f'<span class="n">x</span> = {i}'
+                     for i in range(1, lines + 1))
+    return f'<div class="highlight"><pre><code>{body}\n</code></pre></div>'
+
+
+def test_tables_come_in_their_scrolling_box():
+    out = page_html.wrap_tables("<p>a</p><table><tr><td>1</td></tr></table>")
+    assert out == ('<p>a</p><div class="md-typeset__scrollwrap" tabindex="0"><div class="md-typeset__table">'
+                   "<table><tr><td>1</td></tr></table></div></div>")
+
+
+def test_code_titles_break_after_slashes_only():
+    out = page_html.break_code_titles('<span class="filename">snippets/deep_networks/linear_mlp.py</span>')
+    assert out == '<span class="filename">snippets/<wbr>deep_networks/<wbr>linear_mlp.py</span>'
+
+
+def test_short_code_is_not_folded_and_long_code_is():
+    short = code_block(page_html.FOLD_LINES)
+    assert "book-code-fold" not in page_html.fold_long_code(short)
+    long = page_html.fold_long_code(code_block(page_html.FOLD_LINES + 10), "zh")
+    assert 'class="book-code-fold"' in long and f'data-lines="{page_html.FOLD_LINES + 10}"' in long
+    assert f"--book-fold-lines: {page_html.FOLD_SHOWN}" in long and "显示全部" in long
+
+
+def test_a_fold_shows_the_highlighted_lines_with_their_context():
+    out = page_html.fold_long_code(code_block(60, highlighted=(20, 21, 22)))
+    first, last = 20 - page_html.FOLD_CONTEXT, 22 + page_html.FOLD_CONTEXT
+    assert f'data-first="{first}" data-last="{last}"' in out and "book-code-window" in out
+    assert f"--book-fold-lines: {last - first + 1}" in out
+
+
+def test_lighter_code_draws_the_same_tokens():
+    block = '<span class="n">x</span><span class="p">(</span><span class="o">+</span><span class="o">-</span>'
+    assert page_html.lighten_code(block) == 'x<span class="o">(+-</span>'
+
+
+def test_code_stays_out_of_the_search_index():
+    out = page_html.exclude_code_from_search('<div class="language-python highlight"><pre></pre></div>')
+    assert out.startswith('<div class="language-python highlight" data-search-exclude')
+
+
+def test_formulas_read_as_a_line_in_the_search_index():
+    mathml = ('<math><mfrac><mrow><mo>∂</mo><mi>ℒ</mi></mrow><mrow><mo>∂</mo><msub><mi>h</mi><mi>l</mi></msub></mrow>'
+              '</mfrac><mo>=</mo><msup><mi>x</mi><mn>2</mn></msup></math>')
+    assert search.readable_math(mathml) == "∂ℒ/∂h<sub>l</sub> = x<sup>2</sup>"
+    assert search.readable_math('<math alttext="a+b"><mi>a</mi') == "a+b"  # unparsable: its TeX
+
+
+def test_one_search_index_per_edition(tmp_path):
+    index = {"config": {"lang": ["en", "zh"]}, "docs": [{"location": "lstm/"}, {"location": "zh/lstm/"}]}
+    (tmp_path / "search").mkdir()
+    (tmp_path / search.SEARCH_INDEX).write_text(json.dumps(index), encoding="utf-8")
+    search.split_search_index(tmp_path)
+    english = json.loads((tmp_path / search.SEARCH_INDEX).read_text(encoding="utf-8"))
+    chinese = json.loads((tmp_path / "zh" / search.SEARCH_INDEX).read_text(encoding="utf-8"))
+    assert [d["location"] for d in english["docs"]] == ["lstm/"] and english["config"]["lang"] == ["en"]
+    assert [d["location"] for d in chinese["docs"]] == ["zh/lstm/"] and chinese["config"]["lang"] == ["en", "zh"]
+
+
+def test_the_root_sitemap_lists_both_editions():
+    head = '<?xml version="1.0"?>\n<urlset>'
+    english = f"{head}\n  <url><loc>a/</loc></url>\n</urlset>\n"
+    chinese = f"{head}\n  <url><loc>zh/a/</loc></url>\n</urlset>\n"
+    merged = assets.merged_sitemap(english, chinese)
+    assert merged.count("<url>") == 2 and merged.index("<loc>a/") < merged.index("<loc>zh/a/")
+    assert merged.endswith("</urlset>\n")
+
+
+def test_the_lightbox_loads_at_the_first_click_and_mkdocstrings_css_only_where_used():
+    page = ('<link rel="stylesheet" href="assets/_mkdocstrings.css">'
+            '<link href="assets/glightbox.min.css" rel="stylesheet">'
+            '<script src="assets/glightbox.min.js"></script>'
+            '<script id="init-glightbox">const lightbox = GLightbox({"loop": false});\nmore</script>')
+    out = assets.lighter_page(page)
+    assert "_mkdocstrings.css" not in out and "glightbox.min.js\"></script>" not in out
+    assert 'window.bookLightbox' in out and '{"loop": false}' in out and '"assets/glightbox.min.js"' in out
+    assert "_mkdocstrings.css" in assets.lighter_page('<div class="doc doc-object"></div>' + page)
+
+
+def test_stylesheets_are_served_without_comments_or_indentation(tmp_path):
+    (tmp_path / "book.css").write_text("/* why */\n.a {\n  color: red;\n}\n\n", encoding="utf-8")
+    assets.minify_stylesheets(tmp_path)
+    assert (tmp_path / "book.css").read_text(encoding="utf-8") == ".a {\ncolor: red;\n}\n"
+
+
+def test_the_download_link_follows_the_notebooks_title():
+    out = notebook_pages.with_download_link("<h1>LSTM</h1><p>x</p>", "lstm.ipynb", "https://example.org/r")
+    assert out.startswith('<h1>LSTM</h1><p class="book-notebook-download"><a href="lstm.ipynb" download>')
+    assert notebook_pages.with_download_link("<p>x</p>", "a.ipynb", "r").startswith('<p class="book-notebook-download">')
+
+
+def test_a_notebook_page_shares_its_styles_and_drops_mathjax(tmp_path):
+    nb = notebook_pages.NotebookPages(outcomes=[])
+    page = ('<style>.jp { color: red }</style><script src="https://cdn/mathjax.js"></script>'
+            '<div class="highlight-ipynb"></div><a href="lstm.md#gates">x</a>')
+    out = nb.rewrite(page, "../../", tmp_path)
+    assert out.startswith(f'<link rel="stylesheet" href="../../{notebook_pages.NOTEBOOK_CSS}">')
+    assert "mathjax" not in out.lower() and '<div tabindex="0" class="highlight-ipynb' in out
+    assert 'href="../../lstm/#gates"' in out and nb.styles == [".jp { color: red }"]
+    nb.rewrite(page, "../", tmp_path)
+    assert nb.styles == [".jp { color: red }"]  # one copy of each stylesheet
