@@ -1,0 +1,34 @@
+"""What one `mkdocs build` (or one rebuild under `mkdocs serve`) knows between its events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from book.site.notebook_pages import NotebookPages
+
+
+@dataclass
+class BuildState:
+    #: Under `mkdocs serve` a failure is shown on its page instead of stopping the build.
+    serving: bool = False
+    #: The editions being built, innermost last (mkdocs-static-i18n builds the others from
+    #: inside the English build's post-build event).
+    editions: list[str] = field(default_factory=list)
+    #: The book's terms were added to jieba's dictionary (once per process).
+    terms_learned: bool = False
+    #: The snippets' outcomes (book.runner.Outcome) and their views for the pages, by id.
+    outcomes: list = field(default_factory=list)
+    views: dict[str, Any] = field(default_factory=dict)
+    #: Each snippet's Chinese texts, loaded on first use.
+    texts: dict[str, Any] = field(default_factory=dict)
+    #: Chapter → its assembled notebook (in the cache).
+    notebooks: dict[str, Path] = field(default_factory=dict)
+    #: Snippet id → the warning about its placeholder claims.
+    placeholders: dict[str, str] = field(default_factory=dict)
+    #: Wall time of the snippets and of assembling the notebooks, in seconds.
+    wall: tuple[float, float] = (0.0, 0.0)
+    notebook_pages: NotebookPages | None = None
+    #: The English edition's 404 page and sitemap, which the other editions' are merged into.
+    english_templates: dict[str, str] = field(default_factory=dict)
