@@ -50,3 +50,34 @@ def minify_stylesheets(folder: Path) -> None:
         text = CSS_COMMENT.sub("", path.read_text(encoding="utf-8"))
         lines = (line.strip() for line in text.splitlines())
         path.write_text("\n".join(line for line in lines if line) + "\n", encoding="utf-8")
+
+
+def with_template_cache(env, folder: Path):
+    """Keep the theme's compiled templates between builds (Jinja's bytecode cache, keyed by
+    each template's source): otherwise both editions compile Material's templates again on
+    every build."""
+    import jinja2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+    return env
+
+
+def edition_template(english_templates: dict, name: str, output: str, language: str, english: bool,
+                     site_dir: Path) -> str:
+    """The site-wide files of each edition. mkdocs-static-i18n builds both editions into the
+    same site folder, the Chinese one last: its 404 page goes to zh/404.html (the English one
+    stays at the root), and the root sitemap lists both editions' pages, the Chinese ones
+    also in zh/sitemap.xml (where Material looks when the language changes)."""
+    if name not in ("404.html", "sitemap.xml"):
+        return output
+    if english:
+        english_templates[name] = output
+        return output
+    target = site_dir / language / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(output, encoding="utf-8")
+    english_output = english_templates.get(name, output)
+    if name == "404.html":
+        return english_output
+    return merged_sitemap(english_output, output)

@@ -51,6 +51,13 @@ class NotebookPages:
         html = self._shared_styles(html, up)
         return self._figures_linked(html, up, out_folder)
 
+    def write_styles(self, site_dir: Path) -> None:
+        """The notebook pages' one shared stylesheet (if a notebook page was built)."""
+        if self.styles:
+            target = site_dir / NOTEBOOK_CSS
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("\n".join(self.styles), encoding="utf-8")
+
     def _shared_styles(self, html: str, up: str) -> str:
         styles = self.styles
 
@@ -129,3 +136,43 @@ def with_download_link(html: str, name: str, repo_url: str) -> str:
         return link + html
     cut = title_end + len("</h1>")
     return html[:cut] + link + html[cut:]
+
+
+def notebook_files(chapter_notebooks: dict, config, notebook_dir: str) -> list:
+    """The chapters' notebooks as MkDocs files, made pages by mkdocs-jupyter."""
+    from mkdocs.structure.files import File, Files, InclusionLevel
+
+    generated = []
+    for chapter, path in chapter_notebooks.items():
+        # Served from the cache (<cache>/notebooks/<chapter>.ipynb): a real source file, as
+        # mkdocs-jupyter needs, with the page's name (and the .ipynb beside it) the chapter's.
+        src_dir = path.parent.parent
+        assert path == src_dir / notebook_dir / f"{chapter}.ipynb", path
+        generated.append(File(
+            f"{notebook_dir}/{chapter}.ipynb",
+            src_dir=str(src_dir),
+            dest_dir=config.site_dir,
+            use_directory_urls=config.use_directory_urls,
+            inclusion=InclusionLevel.NOT_IN_NAV,
+        ))
+    if generated:
+        # mkdocs-jupyter's on_files (which turns an .ipynb into a page) has run already.
+        jupyter = config.plugins.get("mkdocs-jupyter")
+        return list(jupyter.on_files(Files(generated), config)) if jupyter else generated
+    return generated
+
+
+def configure_jupyter(jupyter, root: Path, english: bool) -> None:
+    """The rendered notebooks live in the book's cache (a cold build starts without them,
+    `make clean-cache` removes them). The Chinese edition renders no notebook: were the cache
+    on, mkdocs-jupyter would evict the English edition's rendered notebooks at the end of the
+    Chinese build, and every build would convert them all again."""
+    if jupyter is None:
+        return
+    from book.options import Options
+
+    try:
+        jupyter.config["cache_dir"] = str(Options.from_env().cache_root(root) / "notebook-pages")
+    except ValueError:
+        pass  # reported where the options are read for the snippets
+    jupyter.config["cache"] = english

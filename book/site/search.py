@@ -122,3 +122,19 @@ def index_readable_math(config) -> None:
 
     index.add_entry_from_context = add_entry_from_context
     index.book_readable_math = True
+
+
+def learn_terms(glossary: Path) -> bool:
+    """Chinese search cuts text into words with jieba (Material's search plugin uses it when
+    it is installed); it learns the book's own terms first, from the glossary's terminology
+    table, so that 残差连接 or 遗忘门 is one word in the index, as a reader types it. Returns
+    whether it did (once per process is enough)."""
+    try:
+        import jieba
+    except ImportError:
+        return False
+    if not glossary.is_file():
+        return False
+    for term in translations.terminology(glossary.read_text(encoding="utf-8")):
+        jieba.add_word(term)
+    return True

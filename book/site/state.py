@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from book.site.notebook_pages import NotebookPages
+from book.translations import LANGUAGES
 
 
 @dataclass
@@ -32,3 +33,12 @@ class BuildState:
     notebook_pages: NotebookPages | None = None
     #: The English edition's 404 page and sitemap, which the other editions' are merged into.
     english_templates: dict[str, str] = field(default_factory=dict)
+
+    def language(self, configured: str | None) -> str:
+        """The edition being built: mkdocs-static-i18n builds the English site, then, from its
+        post-build event, the Chinese one (``theme.language`` set per language in mkdocs.yml).
+        After the nested build the shared config still says "zh", so the edition of the build
+        in progress is kept on a stack: pushed at pre-build, popped at post-build."""
+        if self.editions:
+            return self.editions[-1]
+        return configured or LANGUAGES[0]

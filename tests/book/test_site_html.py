@@ -109,3 +109,27 @@ def test_a_notebook_page_shares_its_styles_and_drops_mathjax(tmp_path):
     assert 'href="../../lstm/#gates"' in out and nb.styles == [".jp { color: red }"]
     nb.rewrite(page, "../", tmp_path)
     assert nb.styles == [".jp { color: red }"]  # one copy of each stylesheet
+
+
+def test_the_run_it_box_links_the_notebook_in_both_editions():
+    from book.site import run_it
+
+    english = run_it.box("lstm", "../", "https://example.org/r", "en")
+    assert "(notebooks/lstm.ipynb)" in english and 'href="../notebooks/lstm/lstm.ipynb" download' in english
+    chinese = run_it.box("lstm", "../../", "https://example.org/r", "zh")
+    assert "自己动手运行" in chinese and 'href="../../notebooks/lstm/"' in chinese
+
+
+def test_notices_follow_the_title():
+    from book.site import page_notices
+
+    assert page_notices.after_title("intro\n# Title\nbody", "BOX") == "intro\n# Title\n\nBOX\nbody"
+    assert page_notices.after_title("no title", "BOX") == "BOX\nno title"
+
+
+def test_source_links_point_at_the_repository_branch():
+    from book.site import links
+
+    url = links.source_url({"source_branch": "dev"}, "https://example.org/r/")
+    assert url("snippets/lstm") == "https://example.org/r/blob/dev/snippets/lstm"
+    assert links.source_url({}, None)("x") is None
