@@ -305,9 +305,14 @@ def test_a_real_snippets_setup_is_what_the_build_ran():
     import snippets.deep_networks.linear_mlp_gradients as module
     from book.pages import PASSED_BY_THE_BUILD, snippet_setup
 
-    # The build passes measure() its seed and nothing else, so every other default is what ran.
-    calls = [line.strip() for line in inspect.getsource(book.execute).splitlines() if ".measure(" in line]
-    assert calls == ["results = module.measure(seed=seed)"] and set(PASSED_BY_THE_BUILD) == {"seed"}
+    # The build passes measure() its seed and nothing else, so every other default is what ran:
+    # measure() is called in one place, measure_at, whose overrides only the sweep passes (a
+    # perturbation), and the build calls measure_at with a module and a seed alone.
+    source = inspect.getsource(book.execute)
+    calls = [line.strip() for line in source.splitlines() if ".measure(" in line]
+    assert calls == ["results = module.measure(seed=seed, **overrides)"] and set(PASSED_BY_THE_BUILD) == {"seed"}
+    build_calls = re.findall(r"(?<!def )measure_at\(([^)]*)\)", source)
+    assert build_calls and all(args == "module, seed" for args in build_calls), build_calls
 
     setup = snippet_setup(inspect.getsource(module), "linear_mlp_gradients")
     defaults = {name: p.default for name, p in inspect.signature(module.measure).parameters.items() if name != "seed"}
