@@ -84,12 +84,6 @@ def page_reports(request, browser, server, built_site) -> dict[str, dict]:
             "figure_text": smallest_figure_text(page, built_site),
         }
         page.screenshot(path=str(ARTIFACTS / f"{screenshot_name(path)}.png"), full_page=True)
-        # What the screenshot set loading (Chromium lays a full page out again for it) finishes
-        # before the page closes: a request cut off by closing the page is not a failure of the
-        # site's, and would be reported as one (net::ERR_ABORTED). (The page's "networkidle"
-        # state was reached long before: waiting for it again returns at once.)
-        page.wait_for_timeout(100)
-        page.wait_for_function("Array.from(document.images).every(img => img.complete)", timeout=20000)
         context.close()
     return reports
 
