@@ -86,10 +86,9 @@ class CacheEntry:
     path: Path
 
     @classmethod
-    def of(cls, snippet: Snippet, root: Path, options: Options | None = None,
+    def of(cls, snippet: Snippet, root: Path, options: Options,
            versions: dict[str, str] | None = None) -> "CacheEntry":
         """The entry that holds (or will hold) this snippet's results for its current source."""
-        options = options or Options.from_env()
         root = Path(root).resolve()
         digest = snippet_hash(snippet, root, versions or package_versions(), options.kernels)
         return cls(snippet.id, options.cache_root(root) / f"{snippet.id}-{digest}")
@@ -139,7 +138,7 @@ class CacheEntry:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def cached_measurements(snippet: Snippet, root: Path, options: Options | None = None) -> dict[int, dict] | None:
+def cached_measurements(snippet: Snippet, root: Path, options: Options) -> dict[int, dict] | None:
     """``{seed: measure(seed)}`` from the cache when it matches the current source, else None."""
     return CacheEntry.of(snippet, root, options).measurements()
 

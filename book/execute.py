@@ -200,14 +200,6 @@ def save_data(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     return published
 
 
-def run(module_name: str, out_dir: Path, figures: bool = True) -> dict:
-    """Measure at every claim seed, then assemble (the whole job in one process)."""
-    module = load_snippet(module_name)
-    for seed in CLAIM_SEEDS:
-        measure_seed(module, seed, out_dir)
-    return assemble_from_files(module, out_dir, figures=figures)
-
-
 def seed_file(out_dir: Path, seed: int) -> Path:
     return out_dir / cache.seed_file(seed)
 

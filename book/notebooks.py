@@ -25,6 +25,8 @@ from book.snippets import Snippet
 
 MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[^\]]*\]\s*$")
 KERNEL = "python3"
+#: A plot cell's metadata key: the published figures its outputs show (site paths, alt text, size).
+FIGURES_METADATA = "book_figures"
 #: Where a chapter's exercises sit on its page: ``!!! question "…"`` admonitions.
 EXERCISE = re.compile(r'^!!! question "(?P<title>[^"]*)"\s*$')
 MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((?!https?://)[^)]*\.md(?:#[^)]*)?\)")
@@ -149,6 +151,7 @@ def build(
             record = _read_json(entry / "result.json")
             printed = "".join(line + "\n" for line in record["printed"])
             measure_cell.outputs = [new_output("stream", name="stdout", text=printed)]
+            figures = list(record["figures"].values())
             plot_cell.outputs = [
                 new_output(
                     "display_data",
@@ -157,8 +160,10 @@ def build(
                         "text/plain": f"<Figure: {figure['alt']}>",
                     },
                 )
-                for figure in record["figures"].values()
+                for figure in figures
             ]
+            # Where the site publishes each output figure (light and dark), for the notebook's page.
+            plot_cell.metadata[FIGURES_METADATA] = [_published(figure, entry) for figure in figures]
         cells += [
             new_markdown_cell(f"## {heading.strip()}\n\nSource: `{snippet.source_relpath(root)}`"),
             new_code_cell(snippet_code(snippet.path)),
@@ -185,6 +190,21 @@ def build(
     notebook.metadata["language_info"] = {"name": "python"}
     nbformat.validate(notebook)
     return notebook
+
+
+def _published(figure: dict, entry: Path) -> dict:
+    """A figure as the site publishes it: its light and dark files' site paths, alt text and size."""
+    from book.pages import svg_size
+
+    size = svg_size(entry / Path(figure["light"]).name)
+    published = {"light": figure["light"], "dark": figure["dark"], "alt": figure["alt"]}
+    return published | ({"width": size[0], "height": size[1]} if size else {})
+
+
+def published_figures(notebook: dict) -> dict[str, list[dict]]:
+    """Cell id → the site's files of the figures its outputs show, in order (see :func:`build`)."""
+    return {cell["id"]: cell["metadata"][FIGURES_METADATA] for cell in notebook.get("cells", [])
+            if FIGURES_METADATA in cell.get("metadata", {})}
 
 
 def _read_json(path: Path) -> dict:

@@ -111,13 +111,12 @@ def _execute(snippet: Snippet, root: Path, entry: CacheEntry, options: Options, 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run_all(root: Path, options: Options | None = None) -> list[Outcome]:
+def run_all(root: Path, options: Options) -> list[Outcome]:
     """Bring every snippet's results up to date; never raises for a snippet's failure.
 
     Holds the cache folder's lock while it works (:func:`book.cache.locked`).
     """
     root = Path(root).resolve()
-    options = options or Options.from_env()
     cache_dir = options.cache_root(root)
     with cache.locked(cache_dir):
         return _run_all_locked(root, options, cache_dir)

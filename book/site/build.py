@@ -14,25 +14,21 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 
 from book import claims, notebooks, pages, runner
-from book.options import Options
 from book.site import notebook_pages
 from book.site.state import BuildState
 
 log = logging.getLogger("mkdocs.hooks.book")
 
 
-def prepare(state: BuildState, root: Path, strict: bool) -> None:
+def prepare(state: BuildState, strict: bool) -> None:
     """Run what changed, assemble the notebooks, and keep in ``state`` what the pages need."""
-    try:
-        options = Options.from_env()
-    except ValueError as exc:
-        raise PluginError(str(exc)) from None
+    root, options = state.root, state.options
     start = time.perf_counter()
     outcomes = runner.run_all(root, options)
     middle = time.perf_counter()
     chapter_notebooks = notebooks.ensure_notebooks(root, outcomes, options) if options.notebooks else []
     state.outcomes = outcomes
-    state.notebook_pages = notebook_pages.NotebookPages(outcomes)
+    state.notebook_pages = notebook_pages.NotebookPages()
     state.wall = (middle - start, time.perf_counter() - middle)
 
     failures = [

@@ -3,19 +3,18 @@
 mkdocs-jupyter inlines its stylesheet and a MathJax script into every notebook page and the
 figures as base64 copies: the styles move into one shared file, MathJax goes (the book
 typesets math itself), each figure becomes a link to the site's own light and dark files
-(found by its bytes), links to chapters' Markdown go to their pages, and the download link
+(named in the notebook's cell metadata), links to chapters' Markdown go to their pages, and the download link
 follows the title.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import html as html_lib
 import re
 from pathlib import Path
 
-from book import pages
+from book import notebooks
 
 #: Notebook pages may reference MathJax from a CDN; the book typesets math itself.
 MATHJAX_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]*mathjax[^>]*>\s*</script>", re.I)
@@ -28,20 +27,22 @@ DATA_HREF = re.compile(r'href="data:image/(svg\+xml|png);base64,([A-Za-z0-9+/=\s
 DATA_IMAGE = re.compile(r'<img\s+alt="[^"]*"\s+src="data:image/(svg\+xml|png);base64,([A-Za-z0-9+/=\s]+)"\s*/?>')
 
 
+DATA_IMAGE_OR_LINK = re.compile(f"{DATA_IMAGE.pattern}|{DATA_HREF.pattern}")
+CELL_ANCHOR = re.compile(r'\sid="cell-id=([^"]+)"')
+
+
 class NotebookPages:
-    """What the notebook pages of one build share: their stylesheets, and the published
-    figures (by the sha256 of their bytes)."""
+    """What the notebook pages of one build share: their one stylesheet."""
 
-    def __init__(self, outcomes: list) -> None:
-        self.outcomes = outcomes
+    def __init__(self) -> None:
         self.styles: list[str] = []
-        self._figures: dict | None = None
 
-    def rewrite(self, html: str, up: str, out_folder: Path) -> str:
+    def rewrite(self, html: str, up: str, out_folder: Path, notebook: dict) -> str:
         """The page's HTML with styles shared, MathJax gone, code cells focusable, chapter
         links and figures pointing at the site's pages and files (``up``: the way to the
         site's root; ``out_folder``: where the page is written, for outputs that are not
-        published figures)."""
+        published figures; ``notebook``: the notebook the page shows, whose plot cells name
+        their published figures)."""
         html = MATHJAX_SCRIPT.sub("", html)
         # Code cells scroll sideways: keyboard users must be able to focus them.
         html = html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
@@ -49,7 +50,7 @@ class NotebookPages:
         # to the chapters' pages (mkdocs-jupyter leaves them as they are).
         html = CHAPTER_LINK.sub(lambda m: f'href="{up}{m.group(1)}/{m.group(2) or ""}"', html)
         html = self._shared_styles(html, up)
-        return self._figures_linked(html, up, out_folder)
+        return _figures_linked(html, up, out_folder, notebooks.published_figures(notebook))
 
     def write_styles(self, site_dir: Path) -> None:
         """The notebook pages' one shared stylesheet (if a notebook page was built)."""
@@ -69,59 +70,51 @@ class NotebookPages:
         html = STYLE_BLOCK.sub(take, html)
         return f'<link rel="stylesheet" href="{up}{NOTEBOOK_CSS}">\n' + html
 
-    def _figure_index(self) -> dict[str, tuple[str, str, str]]:
-        """sha256 of each light figure's bytes -> (light site path, dark site path, alt text)."""
-        if self._figures is None:
-            index = {}
-            for outcome in self.outcomes:
-                result = outcome.result or {}
-                for figure in result.get("figures", {}).values():
-                    source = outcome.files.get(figure.get("light", ""))
-                    if source is not None and Path(source).is_file():
-                        digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
-                        index[digest] = (figure["light"], figure["dark"], figure["alt"], pages.svg_size(Path(source)))
-            self._figures = index
-        return self._figures
 
-    def _figures_linked(self, html: str, up: str, out_folder: Path) -> str:
-        """The notebook's figures as links to the site's own files (light and dark, with their
-        alt text) instead of base64 copies; an output that is not a published figure becomes a
-        file beside the page, on a white background (it is drawn for a light page)."""
-        index = self._figure_index()
-        written: dict[str, str] = {}
+def _figures_linked(html: str, up: str, out_folder: Path, published: dict[str, list[dict]]) -> str:
+    """The notebook's figures as links to the site's own files (light and dark, with their alt
+    text) instead of base64 copies: the k-th image of a cell is the k-th figure its metadata
+    names, and a link around an image (the lightbox's) opens that figure. Any other output
+    image becomes a file beside the page, on a white background (it is drawn for a light page)."""
+    anchors = [(m.start(), m.group(1)) for m in CELL_ANCHOR.finditer(html)]
+    shown: dict[str | None, int] = {}
+    figure_of_image: dict[int, dict | None] = {}  # an image's position -> the figure it shows
+    for match in DATA_IMAGE.finditer(html):
+        cell = next((cell_id for start, cell_id in reversed(anchors) if start < match.start()), None)
+        figures, index = published.get(cell, []), shown.get(cell, 0)
+        shown[cell] = index + 1
+        figure_of_image[match.start()] = figures[index] if index < len(figures) else None
+    written: dict[bytes, str] = {}
 
-        def locate(kind: str, payload: str) -> tuple[str, str | None, str | None, tuple[int, int] | None]:
-            """(url of the light image, url of the dark one or None, alt text or None, size or None)."""
-            data = base64.b64decode(payload)
-            digest = hashlib.sha256(data).hexdigest()
-            known = index.get(digest)
-            if known:
-                light, dark, alt, size = known
-                return f"{up}{light}", f"{up}{dark}", alt, size
-            if digest not in written:
-                name = f"output-{len(written) + 1}.{'svg' if kind == 'svg+xml' else 'png'}"
-                target = out_folder / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                written[digest] = name
-            return written[digest], None, None, None
+    def output_file(kind: str, payload: str) -> str:
+        data = base64.b64decode(payload)
+        if data not in written:
+            name = f"output-{len(written) + 1}.{'svg' if kind == 'svg+xml' else 'png'}"
+            target = out_folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            written[data] = name
+        return written[data]
 
-        def image(match: re.Match) -> str:
-            light, dark, alt, size = locate(match.group(1), match.group(2))
-            if dark is None:
-                return (f'<img class="book-notebook-output" alt="Output of the cell above (a figure)." '
-                        f'src="{light}" loading="lazy">')
-            alt = html_lib.escape(alt, quote=True)
-            # The figure's size reserves its room before it loads (no layout shift).
-            sized = f' width="{size[0]}" height="{size[1]}"' if size else ""
-            return (f'<img class="book-notebook-figure" alt="{alt}" src="{light}#only-light"{sized} loading="lazy">'
-                    f'<img class="book-notebook-figure" alt="{alt}" src="{dark}#only-dark"{sized} loading="lazy">')
+    def image(match: re.Match) -> str:
+        figure = figure_of_image[match.start()]
+        if figure is None:
+            return (f'<img class="book-notebook-output" alt="Output of the cell above (a figure)." '
+                    f'src="{output_file(match.group(1), match.group(2))}" loading="lazy">')
+        alt = html_lib.escape(figure["alt"], quote=True)
+        # The figure's size reserves its room before it loads (no layout shift).
+        sized = f' width="{figure["width"]}" height="{figure["height"]}"' if "width" in figure else ""
+        return "".join(f'<img class="book-notebook-figure" alt="{alt}" src="{up}{figure[scheme]}#only-{scheme}"'
+                       f'{sized} loading="lazy">' for scheme in ("light", "dark"))
 
-        def link(match: re.Match) -> str:
-            return f'href="{locate(match.group(1), match.group(2))[0]}"'
+    def link(match: re.Match) -> str:
+        following = min((start for start in figure_of_image if start > match.start()), default=None)
+        figure = figure_of_image.get(following)
+        if figure is None:
+            return f'href="{output_file(match.group(3), match.group(4))}"'
+        return f'href="{up}{figure["light"]}"'
 
-        html = DATA_IMAGE.sub(image, html)
-        return DATA_HREF.sub(link, html)
+    return DATA_IMAGE_OR_LINK.sub(lambda m: image(m) if m.group(1) else link(m), html)
 
 
 def with_download_link(html: str, name: str, repo_url: str) -> str:
@@ -162,17 +155,12 @@ def notebook_files(chapter_notebooks: dict, config, notebook_dir: str) -> list:
     return generated
 
 
-def configure_jupyter(jupyter, root: Path, english: bool) -> None:
+def configure_jupyter(jupyter, cache_root: Path, english: bool) -> None:
     """The rendered notebooks live in the book's cache (a cold build starts without them,
     `make clean-cache` removes them). The Chinese edition renders no notebook: were the cache
     on, mkdocs-jupyter would evict the English edition's rendered notebooks at the end of the
     Chinese build, and every build would convert them all again."""
     if jupyter is None:
         return
-    from book.options import Options
-
-    try:
-        jupyter.config["cache_dir"] = str(Options.from_env().cache_root(root) / "notebook-pages")
-    except ValueError:
-        pass  # reported where the options are read for the snippets
+    jupyter.config["cache_dir"] = str(cache_root / "notebook-pages")
     jupyter.config["cache"] = english

@@ -6,12 +6,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from book.options import Options
 from book.site.notebook_pages import NotebookPages
 from book.translations import LANGUAGES
 
 
 @dataclass
 class BuildState:
+    #: The project's folder (mkdocs.yml's), and the build's options, read once from the
+    #: environment (or why they could not be: reported when the snippets are run).
+    root: Path = Path(".")
+    options: Options | None = None
+    options_error: str = ""
     #: Under `mkdocs serve` a failure is shown on its page instead of stopping the build.
     serving: bool = False
     #: The editions being built, innermost last (mkdocs-static-i18n builds the others from
@@ -30,7 +36,7 @@ class BuildState:
     placeholders: dict[str, str] = field(default_factory=dict)
     #: Wall time of the snippets and of assembling the notebooks, in seconds.
     wall: tuple[float, float] = (0.0, 0.0)
-    notebook_pages: NotebookPages | None = None
+    notebook_pages: NotebookPages = field(default_factory=NotebookPages)
     #: The English edition's 404 page and sitemap, which the other editions' are merged into.
     english_templates: dict[str, str] = field(default_factory=dict)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from book import notebooks
 from book.site import assets, html as page_html, notebook_pages, search
 
 
@@ -100,15 +101,40 @@ def test_the_download_link_follows_the_notebooks_title():
 
 
 def test_a_notebook_page_shares_its_styles_and_drops_mathjax(tmp_path):
-    nb = notebook_pages.NotebookPages(outcomes=[])
+    nb = notebook_pages.NotebookPages()
     page = ('<style>.jp { color: red }</style><script src="https://cdn/mathjax.js"></script>'
             '<div class="highlight-ipynb"></div><a href="lstm.md#gates">x</a>')
-    out = nb.rewrite(page, "../../", tmp_path)
+    out = nb.rewrite(page, "../../", tmp_path, {"cells": []})
     assert out.startswith(f'<link rel="stylesheet" href="../../{notebook_pages.NOTEBOOK_CSS}">')
     assert "mathjax" not in out.lower() and '<div tabindex="0" class="highlight-ipynb' in out
     assert 'href="../../lstm/#gates"' in out and nb.styles == [".jp { color: red }"]
-    nb.rewrite(page, "../", tmp_path)
+    nb.rewrite(page, "../", tmp_path, {"cells": []})
     assert nb.styles == [".jp { color: red }"]  # one copy of each stylesheet
+
+
+def test_a_notebook_figure_is_the_one_its_cell_names(tmp_path):
+    """The k-th image of a plot cell links the k-th figure its metadata names (light and dark,
+    alt text, size); an image no cell names becomes a file beside the page."""
+    import base64
+
+    def image(text: str) -> str:
+        return f'<img alt="x" src="data:image/svg+xml;base64,{base64.b64encode(text.encode()).decode()}">'
+
+    figure = {"light": "figures/a.svg", "dark": "figures/a.dark.svg", "alt": 'A "plot"', "width": 640, "height": 480}
+    other = {"light": "figures/b.svg", "dark": "figures/b.dark.svg", "alt": "B"}
+    notebook = {"cells": [{"id": "cell-3", "metadata": {notebooks.FIGURES_METADATA: [figure, other]}},
+                          {"id": "cell-4", "metadata": {}}]}
+    lightbox = f'<a class="glightbox" href="data:image/svg+xml;base64,{base64.b64encode(b"same").decode()}">'
+    page = (f'<div id="cell-id=cell-3" class="jp-Cell">{lightbox}{image("same")}</a>{image("same")}</div>'
+            f'<div id="cell-id=cell-4" class="jp-Cell">{image("<svg/>")}</div>')
+    out = notebook_pages.NotebookPages().rewrite(page, "../", tmp_path, notebook)
+    assert ('<img class="book-notebook-figure" alt="A &quot;plot&quot;" src="../figures/a.svg#only-light" '
+            'width="640" height="480" loading="lazy">') in out
+    assert 'src="../figures/a.dark.svg#only-dark" width="640"' in out
+    assert 'alt="B" src="../figures/b.svg#only-light" loading="lazy">' in out  # identical bytes, own figure
+    assert '<a class="glightbox" href="../figures/a.svg">' in out  # the lightbox opens the cell's figure
+    assert 'class="book-notebook-output"' in out and 'src="output-1.svg"' in out
+    assert (tmp_path / "output-1.svg").read_text() == "<svg/>" and "base64" not in out
 
 
 def test_the_run_it_box_links_the_notebook_in_both_editions():
