@@ -11,6 +11,8 @@ export NO_MKDOCS_2_WARNING := 1
 
 # One chapter at a time: `make serve CHAPTER=my_chapter`, `make test CHAPTER=my_chapter`.
 CHAPTER ?=
+# The site `make test` builds before the tests run (and the tests then read).
+TEST_SITE := .cache/test-site
 # What `make test CHAPTER=…` runs: the chapter's own tests, then its claims at every seed and
 # backend, its snippets' contract and recorded sweeps, its page, and its Chinese texts and
 # page (BOOK_CHAPTER narrows them).
@@ -47,7 +49,15 @@ ifdef CHAPTER
 	BOOK_CHAPTER="$(CHAPTER)" $(BIN)/python -m pytest $(CHAPTER_TESTS)
 else
 	@scripts/ensure_chromium.sh
-	$(BIN)/python -m pytest
+	@# The long waits first, in the open (a progress line each): the strict site build, which
+	@# runs every changed snippet, then the claims' second numeric backend. The tests reuse
+	@# both; a build that fails leaves no site, and the tests then report its failure.
+	@rm -rf $(TEST_SITE)
+	@echo "Building the site (strict) for the tests: $(TEST_SITE)"
+	@$(BIN)/mkdocs build --strict --site-dir $(TEST_SITE) || rm -rf $(TEST_SITE)
+	@echo "Measuring the claims under the second numeric backend (ATEN_CPU_CAPABILITY=default)"
+	@ATEN_CPU_CAPABILITY=default $(BIN)/python -m book.runner --claims-only --quiet || true
+	BOOK_TEST_SITE=$(TEST_SITE) $(BIN)/python -m pytest
 endif
 
 ## chapter: scaffold a chapter: make chapter NAME=my_chapter TITLE="My chapter"

@@ -24,6 +24,7 @@ from pathlib import Path
 from book import cache
 from book.cache import CacheEntry, package_versions
 from book.options import Options
+from book.progress import Progress
 from book.processes import run_snippet_process
 from book.snippets import Snippet, discover
 
@@ -65,7 +66,8 @@ def _seed_chunks(jobs: int) -> list[list[int]]:
     return [list(CLAIM_SEEDS[start::groups]) for start in range(groups)]
 
 
-def _execute(snippet: Snippet, root: Path, entry: CacheEntry, options: Options, slots) -> tuple[dict | None, str, float]:
+def _execute(snippet: Snippet, root: Path, entry: CacheEntry, options: Options, slots,
+             progress: Progress) -> tuple[dict | None, str, float]:
     """Run the snippet: its seeds in parallel processes, then one process that checks the
     claims and draws the figures. ``slots`` bounds the processes running at once.
     Returns (result, error message, seconds its processes ran in all)."""
@@ -75,6 +77,7 @@ def _execute(snippet: Snippet, root: Path, entry: CacheEntry, options: Options, 
     def child(flags: list[str], log_name: str) -> tuple[int | None, str]:
         # The timeout bounds each process once it runs, not the wait for a free core.
         with slots:
+            progress.started(snippet.id)
             start = time.perf_counter()
             try:
                 return run_snippet_process(snippet, root, scratch, options, flags, log_name)
@@ -111,15 +114,16 @@ def _execute(snippet: Snippet, root: Path, entry: CacheEntry, options: Options, 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run_all(root: Path, options: Options) -> list[Outcome]:
+def run_all(root: Path, options: Options, progress: Progress | None = None) -> list[Outcome]:
     """Bring every snippet's results up to date; never raises for a snippet's failure.
 
-    Holds the cache folder's lock while it works (:func:`book.cache.locked`).
+    Holds the cache folder's lock while it works (:func:`book.cache.locked`). ``progress``
+    (by default a :class:`book.progress.Progress` on stderr) shows what runs.
     """
     root = Path(root).resolve()
     cache_dir = options.cache_root(root)
     with cache.locked(cache_dir):
-        return _run_all_locked(root, options, cache_dir)
+        return _run_all_locked(root, options, cache_dir, progress or Progress())
 
 
 def _not_executed_reason(options: Options) -> str:
@@ -135,7 +139,7 @@ def _not_executed_reason(options: Options) -> str:
     )
 
 
-def _run_all_locked(root: Path, options: Options, cache_dir: Path) -> list[Outcome]:
+def _run_all_locked(root: Path, options: Options, cache_dir: Path, progress: Progress) -> list[Outcome]:
     versions = package_versions()
     outcomes: list[Outcome] = []
     to_run: list[tuple[Outcome, CacheEntry]] = []
@@ -157,21 +161,26 @@ def _run_all_locked(root: Path, options: Options, cache_dir: Path) -> list[Outco
 
     def work(item: tuple[Outcome, CacheEntry]) -> None:
         outcome, entry = item
-        result, error, outcome.seconds = _execute(outcome.snippet, root, entry, options, slots)
+        result, error, outcome.seconds = _execute(outcome.snippet, root, entry, options, slots, progress)
         if result is None:
             outcome.status, outcome.error = Status.FAILED, error
         else:
             outcome.status, outcome.result = Status.RAN, result
             outcome.files = entry.published_files(result)
             entry.prune_others()
+        progress.finished(outcome.snippet.id, result is not None, outcome.seconds)
 
     # Longest first (by last build's time when known) keeps every core busy to the end; the
     # slots (one per job) are handed out in that order.
     last = cache.last_seconds(cache_dir)
     to_run.sort(key=lambda item: -last.get(item[0].snippet.id, 0.0))
+    progress.begin([outcome.snippet.id for outcome, _ in to_run], last, options.jobs)
     # Threads only wait on child processes; the work happens in the children.
-    with ThreadPoolExecutor(max_workers=max(1, len(to_run))) as pool:
-        list(pool.map(work, to_run))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, len(to_run))) as pool:
+            list(pool.map(work, to_run))
+    finally:
+        progress.end(cached=sum(o.status is Status.CACHED for o in outcomes))
     cache.record_seconds(cache_dir, {o.snippet.id: o.seconds for o in outcomes if o.status is Status.RAN})
     return outcomes
 
@@ -197,12 +206,13 @@ def main(argv: list[str] | None = None) -> int:
 
     ``--claims-only`` measures and checks claims but draws no figure (cached apart); with
     ``ATEN_CPU_CAPABILITY=default`` in the environment it is the test suite's second backend.
+    ``--quiet`` prints failures only (no timing table).
     """
     argv = sys.argv[1:] if argv is None else argv
     flags = {a for a in argv if a.startswith("--")}
-    unknown = flags - {"--claims-only"}
+    unknown = flags - {"--claims-only", "--quiet"}
     if unknown:
-        print(f"unknown option {sorted(unknown)[0]} (known: --claims-only)", file=sys.stderr)
+        print(f"unknown option {sorted(unknown)[0]} (known: --claims-only, --quiet)", file=sys.stderr)
         return 2
     positional = [a for a in argv if not a.startswith("--")]
     root = Path(positional[0]) if positional else Path.cwd()
@@ -210,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     if "--claims-only" in flags:
         options = dataclasses.replace(options, figures=False)
     outcomes = run_all(root, options)
-    print(timing_table(outcomes))
+    if "--quiet" not in flags:
+        print(timing_table(outcomes))
     for outcome in outcomes:
         if not outcome.ok:
             print(f"\n{outcome.snippet.id} ({outcome.snippet.source_relpath(root.resolve())}): {outcome.error}")

@@ -118,9 +118,16 @@ def built_site(tmp_path_factory, worker_id) -> Path:
 
     Under pytest-xdist the workers share one build: the first to arrive builds, the others
     wait on a file lock and reuse it. Snippet results come from the project's cache
-    (.cache/book), so in a fresh clone this is a cold build.
+    (.cache/book), so in a fresh clone this is a cold build. ``make test`` builds the site
+    with the same command just before it starts the tests (where its progress can be seen)
+    and names it in BOOK_TEST_SITE; a build that failed left no site, and the build runs
+    again here to report why.
     """
     import fcntl
+
+    prebuilt = Path(os.environ.get("BOOK_TEST_SITE") or "/nonexistent")
+    if (prebuilt / "sitemap.xml").is_file():
+        return prebuilt.resolve()
 
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if worker_id != "master" else base  # one folder per run either way
