@@ -37,6 +37,8 @@ RESULT_FILE = "result.json"
 SEEDS_FILE = "seeds.json"
 #: In the cache folder: how long each snippet's processes ran last time (to schedule the longest first).
 TIMES_FILE = "seconds.json"
+#: The folder beside an entry's that holds its provisional, build-seed-only record.
+FIRST_SEED_SUFFIX = ".first-seed"
 
 
 def error_file(seeds: list[int] | None = None) -> str:
@@ -111,6 +113,21 @@ class CacheEntry:
         for name, site_path in result.get("data", {}).items():  # a snippet's publish(): see book/execute.py
             files[site_path] = self.path / data_file(name)
         return files
+
+    @property
+    def first_seed(self) -> "CacheEntry":
+        """Where ``mkdocs serve`` keeps a provisional record from the build seed alone (and that
+        seed's measurement, which the full run reuses) while the other seeds run."""
+        return CacheEntry(self.snippet_id, self.path.with_name(self.path.name + FIRST_SEED_SUFFIX))
+
+    def load_provisional(self) -> dict | None:
+        """The provisional record of a :attr:`first_seed` entry, if it is complete."""
+        try:
+            result = json.loads(self.result_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        complete = all(path.is_file() for path in self.published_files(result).values())
+        return result if complete and result.get("provisional") else None
 
     def load(self) -> dict | None:
         """The cached record, if the entry is complete (record, seeds and every figure)."""

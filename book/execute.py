@@ -210,12 +210,18 @@ def measure_seed(module, seed: int, out_dir: Path) -> None:
     seed_file(out_dir, seed).write_text(to_json(measure_at(module, seed), sort=False) + "\n", encoding="utf-8")
 
 
-def assemble_from_files(module, out_dir: Path, figures: bool = True) -> dict:
-    """Claims and figures from the seed files; writes ``seeds.json`` (all seeds, kept in the cache)."""
-    results_by_seed = {seed: json.loads(seed_file(out_dir, seed).read_text(encoding="utf-8")) for seed in CLAIM_SEEDS}
+def assemble_from_files(module, out_dir: Path, figures: bool = True, first_seed_only: bool = False) -> dict:
+    """Claims and figures from the seed files; writes ``seeds.json`` (all seeds, kept in the cache).
+
+    ``first_seed_only``: a provisional record from the build seed alone (``mkdocs serve``
+    shows it while the other seeds run); its seed file stays, for the full run to reuse."""
+    seeds = (BUILD_SEED,) if first_seed_only else CLAIM_SEEDS
+    results_by_seed = {seed: json.loads(seed_file(out_dir, seed).read_text(encoding="utf-8")) for seed in seeds}
     record = assemble(module, results_by_seed, out_dir, figures=figures)
-    seeds = to_json({str(seed): results for seed, results in results_by_seed.items()}, sort=False)
-    (out_dir / cache.SEEDS_FILE).write_text(seeds + "\n", encoding="utf-8")
+    if first_seed_only:
+        return record | {"provisional": True}
+    all_seeds = to_json({str(seed): results for seed, results in results_by_seed.items()}, sort=False)
+    (out_dir / cache.SEEDS_FILE).write_text(all_seeds + "\n", encoding="utf-8")
     for seed in CLAIM_SEEDS:
         seed_file(out_dir, seed).unlink()
     return record
@@ -234,7 +240,7 @@ def assemble(module, results_by_seed: dict[int, dict], out_dir: Path, figures: b
     module_name = module.__name__
     snippet_id = module_name.rsplit(".", 1)[-1]
     claims = validate_claims(module_name, module.CLAIMS)
-    verdicts = [claim.evaluate(results_by_seed[seed], seed) for claim in claims for seed in CLAIM_SEEDS]
+    verdicts = [claim.evaluate(results, seed) for claim in claims for seed, results in results_by_seed.items()]
     setup = setup_of(snippet_id, module.__file__)  # what the statements quote as [[setup.NAME]]
     failed = [v.describe(snippet_id, setup) for v in verdicts if not v.passed]
     if failed:
@@ -307,14 +313,15 @@ def write_record(record: dict, out_dir: Path) -> Path:
     return path
 
 
-USAGE = "usage: python -m book.execute MODULE OUT_DIR [--seeds N,N,… | --assemble] [--no-figures]"
+USAGE = "usage: python -m book.execute MODULE OUT_DIR [--seeds N,N,… | --assemble [--first-seed-only]] [--no-figures]"
 
 
 def main(argv: list[str]) -> int:
     """One snippet's job, or part of it: ``--seeds 0,2,4`` measures those seeds only (the
     runner measures the seeds of one snippet in parallel processes); ``--assemble`` then
-    checks the claims on all of them and draws the figures. Without either, both."""
-    positional, seeds, assemble_only, figures = [], None, False, True
+    checks the claims on all of them (``--first-seed-only``: on the build seed's, a provisional
+    record) and draws the figures. Without either, both."""
+    positional, seeds, assemble_only, figures, first_seed_only = [], None, False, True, False
     args = iter(argv)
     for arg in args:
         if arg == "--seeds":
@@ -327,6 +334,8 @@ def main(argv: list[str]) -> int:
             assemble_only = True
         elif arg == "--no-figures":
             figures = False
+        elif arg == "--first-seed-only":
+            first_seed_only = True
         elif arg.startswith("--"):
             print(USAGE, file=sys.stderr)
             return 2
@@ -345,7 +354,10 @@ def main(argv: list[str]) -> int:
             for seed in seeds:
                 measure_seed(module, seed, out_dir)
             return 0
-        record = assemble_from_files(module, out_dir, figures) if assemble_only else run(module_name, out_dir, figures)
+        if not assemble_only:
+            for seed in CLAIM_SEEDS:
+                measure_seed(module, seed, out_dir)
+        record = assemble_from_files(module, out_dir, figures, first_seed_only)
     except SnippetError as exc:
         error = {"kind": exc.kind, "message": str(exc)}
     except BaseException:  # noqa: BLE001 - any crash is reported with its traceback

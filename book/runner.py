@@ -23,6 +23,7 @@ from pathlib import Path
 
 from book import cache
 from book.cache import CacheEntry, package_versions
+from book.claims import BUILD_SEED, CLAIM_SEEDS
 from book.options import Options
 from book.progress import Progress
 from book.processes import run_snippet_process
@@ -57,21 +58,32 @@ class Outcome:
     def ok(self) -> bool:
         return self.result is not None
 
+    @property
+    def provisional(self) -> bool:
+        """Its record is from the build seed alone (``mkdocs serve``'s first view)."""
+        return bool(self.result and self.result.get("provisional"))
 
-def _seed_chunks(jobs: int) -> list[list[int]]:
-    """The claim seeds dealt round-robin into at most ``jobs`` groups, measured in parallel."""
-    from book.claims import CLAIM_SEEDS
 
-    groups = max(1, min(jobs, len(CLAIM_SEEDS)))
-    return [list(CLAIM_SEEDS[start::groups]) for start in range(groups)]
+def _seed_chunks(jobs: int, seeds: tuple[int, ...] = CLAIM_SEEDS) -> list[list[int]]:
+    """The seeds dealt round-robin into at most ``jobs`` groups, measured in parallel."""
+    groups = max(1, min(jobs, len(seeds)))
+    return [list(seeds[start::groups]) for start in range(groups) if seeds[start::groups]]
 
 
 def _execute(snippet: Snippet, root: Path, entry: CacheEntry, options: Options, slots,
-             progress: Progress) -> tuple[dict | None, str, float]:
+             progress: Progress, first_seed_only: bool = False) -> tuple[dict | None, str, float]:
     """Run the snippet: its seeds in parallel processes, then one process that checks the
     claims and draws the figures. ``slots`` bounds the processes running at once.
+    ``first_seed_only``: the build seed alone, into the entry's provisional folder; a full run
+    reuses that seed's measurement when the provisional folder has it.
     Returns (result, error message, seconds its processes ran in all)."""
+    seeds = (BUILD_SEED,) if first_seed_only else CLAIM_SEEDS
+    target = entry.first_seed if first_seed_only else entry
     scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{snippet.id}-", dir=entry.path.parent))
+    measured = entry.first_seed.path / cache.seed_file(BUILD_SEED)
+    if not first_seed_only and measured.is_file():
+        shutil.copyfile(measured, scratch / cache.seed_file(BUILD_SEED))
+        seeds = tuple(seed for seed in seeds if seed != BUILD_SEED)
     busy: list[float] = []  # how long each of its processes ran: the snippet's cost
 
     def child(flags: list[str], log_name: str) -> tuple[int | None, str]:
@@ -93,7 +105,7 @@ def _execute(snippet: Snippet, root: Path, entry: CacheEntry, options: Options, 
         return f"process exited with code {code}\n{output[-4000:]}"
 
     try:
-        chunks = _seed_chunks(options.jobs)
+        chunks = _seed_chunks(options.jobs, seeds)
         with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
             flags = [["--seeds", ",".join(map(str, chunk))] for chunk in chunks]
             logs = [f"output-seeds-{'-'.join(map(str, chunk))}.log" for chunk in chunks]
@@ -101,29 +113,32 @@ def _execute(snippet: Snippet, root: Path, entry: CacheEntry, options: Options, 
         for chunk, (code, output) in zip(chunks, done):
             if code != 0:
                 return None, failure(code, output, scratch / cache.error_file(chunk)), sum(busy)
-        code, output = child(["--assemble"], "output.log")
+        code, output = child(["--assemble"] + (["--first-seed-only"] if first_seed_only else []), "output.log")
         if code != 0 or not (scratch / cache.RESULT_FILE).is_file():
             return None, failure(code, output, scratch / cache.error_file()), sum(busy)
         for log in scratch.glob("output*.log"):
             log.unlink()
-        if entry.path.exists():
-            shutil.rmtree(entry.path)
-        scratch.rename(entry.path)
-        return json.loads(entry.result_path.read_text(encoding="utf-8")), "", sum(busy)
+        if target.path.exists():
+            shutil.rmtree(target.path)
+        scratch.rename(target.path)
+        return json.loads(target.result_path.read_text(encoding="utf-8")), "", sum(busy)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def run_all(root: Path, options: Options, progress: Progress | None = None) -> list[Outcome]:
+def run_all(root: Path, options: Options, progress: Progress | None = None,
+            first_seed_only: bool = False) -> list[Outcome]:
     """Bring every snippet's results up to date; never raises for a snippet's failure.
 
     Holds the cache folder's lock while it works (:func:`book.cache.locked`). ``progress``
     (by default a :class:`book.progress.Progress` on stderr) shows what runs.
+    ``first_seed_only``: a snippet without a cached record gets a provisional one from the
+    build seed alone (``mkdocs serve`` shows it, then runs :func:`run_all` in full).
     """
     root = Path(root).resolve()
     cache_dir = options.cache_root(root)
     with cache.locked(cache_dir):
-        return _run_all_locked(root, options, cache_dir, progress or Progress())
+        return _run_all_locked(root, options, cache_dir, progress or Progress(), first_seed_only)
 
 
 def _not_executed_reason(options: Options) -> str:
@@ -139,7 +154,8 @@ def _not_executed_reason(options: Options) -> str:
     )
 
 
-def _run_all_locked(root: Path, options: Options, cache_dir: Path, progress: Progress) -> list[Outcome]:
+def _run_all_locked(root: Path, options: Options, cache_dir: Path, progress: Progress,
+                    first_seed_only: bool) -> list[Outcome]:
     versions = package_versions()
     outcomes: list[Outcome] = []
     to_run: list[tuple[Outcome, CacheEntry]] = []
@@ -153,7 +169,12 @@ def _run_all_locked(root: Path, options: Options, cache_dir: Path, progress: Pro
             outcome.status, outcome.result = Status.CACHED, cached
             outcome.files = entry.published_files(cached)
         elif wanted:
-            to_run.append((outcome, entry))
+            provisional = entry.first_seed.load_provisional() if first_seed_only and not options.force else None
+            if provisional is None:
+                to_run.append((outcome, entry))
+            else:
+                outcome.status, outcome.result, outcome.entry = Status.CACHED, provisional, entry.first_seed
+                outcome.files = entry.first_seed.published_files(provisional)
         else:
             outcome.error = _not_executed_reason(options)
 
@@ -161,27 +182,32 @@ def _run_all_locked(root: Path, options: Options, cache_dir: Path, progress: Pro
 
     def work(item: tuple[Outcome, CacheEntry]) -> None:
         outcome, entry = item
-        result, error, outcome.seconds = _execute(outcome.snippet, root, entry, options, slots, progress)
+        result, error, outcome.seconds = _execute(outcome.snippet, root, entry, options, slots, progress,
+                                                  first_seed_only)
         if result is None:
             outcome.status, outcome.error = Status.FAILED, error
         else:
-            outcome.status, outcome.result = Status.RAN, result
-            outcome.files = entry.published_files(result)
-            entry.prune_others()
+            target = entry.first_seed if first_seed_only else entry
+            outcome.status, outcome.result, outcome.entry = Status.RAN, result, target
+            outcome.files = target.published_files(result)
+            if not first_seed_only:
+                entry.prune_others()  # its provisional folder too
         progress.finished(outcome.snippet.id, result is not None, outcome.seconds)
 
     # Longest first (by last build's time when known) keeps every core busy to the end; the
     # slots (one per job) are handed out in that order.
     last = cache.last_seconds(cache_dir)
     to_run.sort(key=lambda item: -last.get(item[0].snippet.id, 0.0))
-    progress.begin([outcome.snippet.id for outcome, _ in to_run], last, options.jobs)
+    # The last build's times are of full runs: no estimate for a first-seed-only one.
+    progress.begin([outcome.snippet.id for outcome, _ in to_run], {} if first_seed_only else last, options.jobs)
     # Threads only wait on child processes; the work happens in the children.
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(to_run))) as pool:
             list(pool.map(work, to_run))
     finally:
         progress.end(cached=sum(o.status is Status.CACHED for o in outcomes))
-    cache.record_seconds(cache_dir, {o.snippet.id: o.seconds for o in outcomes if o.status is Status.RAN})
+    if not first_seed_only:
+        cache.record_seconds(cache_dir, {o.snippet.id: o.seconds for o in outcomes if o.status is Status.RAN})
     return outcomes
 
 

@@ -8,6 +8,7 @@ logged, and the page shows it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -21,10 +22,19 @@ log = logging.getLogger("mkdocs.hooks.book")
 
 
 def prepare(state: BuildState, strict: bool) -> None:
-    """Run what changed, assemble the notebooks, and keep in ``state`` what the pages need."""
+    """Run what changed, assemble the notebooks, and keep in ``state`` what the pages need.
+
+    Under ``mkdocs serve`` a snippet without a cached record first runs its build seed alone,
+    so that the site is served soon; the other seeds run in the background (:func:`check_in_background`),
+    and the site rebuilds when they are in. ``make site``, ``make test`` and CI build with
+    every seed before anything is published."""
     root, options = state.root, state.options
+    if state.background is not None and state.background.is_alive():
+        log.info("The snippets' other seeds are still running: this rebuild keeps the results it has; "
+                 "a changed snippet runs when they are in.")
+        return
     start = time.perf_counter()
-    outcomes = runner.run_all(root, options)
+    outcomes = runner.run_all(root, options, first_seed_only=state.serving)
     middle = time.perf_counter()
     chapter_notebooks = notebooks.ensure_notebooks(root, outcomes, options) if options.notebooks else []
     state.outcomes = outcomes
@@ -54,6 +64,37 @@ def prepare(state: BuildState, strict: bool) -> None:
         raise PluginError("\n".join(broken))
     for message in broken:
         log.error(message)
+    if any(o.provisional for o in outcomes):
+        check_in_background(state)
+
+
+def checks_done_marker(state: BuildState) -> Path:
+    """The file the background checks touch when they are done (``mkdocs serve`` watches it)."""
+    marker = state.options.cache_root(state.root) / "serve-checks-done"
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch(exist_ok=True)
+    return marker
+
+
+def check_in_background(state: BuildState) -> None:
+    """Run every seed of the snippets served from their build seed alone, then touch the marker
+    (the server rebuilds the site from the complete records and the page reloads)."""
+    pending = sum(o.provisional for o in state.outcomes)
+    log.info(f"Serving {pending} snippet(s) from their build seed; checking the other seeds in the background.")
+
+    def work() -> None:
+        runner.run_all(state.root, state.options)
+        checks_done_marker(state).touch()
+        log.info("Every seed checked: rebuilding the site.")
+
+    state.background = threading.Thread(target=work, name="book-claim-seeds", daemon=True)
+    state.background.start()
+
+
+def reload_if_checked(state: BuildState) -> None:
+    """The background checks finished before the server watched their marker: rebuild now."""
+    if state.background is not None and not state.background.is_alive() and any(o.provisional for o in state.outcomes):
+        checks_done_marker(state).touch()
 
 
 

@@ -4,8 +4,18 @@ that follow its title."""
 from __future__ import annotations
 
 
-def for_page(rendered, views: dict, placeholders: dict) -> list[str]:
-    """Admonitions for a page's failed snippets, its other errors and its placeholder claims."""
+#: Under `mkdocs serve`'s first view, before the other claim seeds are in.
+STILL_CHECKING = {
+    "en": ('!!! info "Still checking the other seeds"\n\n    This page shows the build seed\'s numbers and figures; '
+           "its claims are being checked at the other seeds in the background. The page reloads when they are in.\n"),
+    "zh": ('!!! info "其余种子仍在检验中"\n\n    本页显示的是构建种子的数字和图；其余种子的论断正在后台检验，'
+           "完成后页面会自动重新加载。\n"),
+}
+
+
+def for_page(rendered, views: dict, placeholders: dict, language: str = "en") -> list[str]:
+    """Admonitions for a page's failed snippets, its other errors, its placeholder claims, and
+    whether its claims are still being checked at the other seeds."""
     failed = [views[i] for i in rendered.used if views[i].result is None]
     notices = [
         f'!!! failure "Snippet `{view.id}` failed"\n\n    ```text\n'
@@ -24,6 +34,8 @@ def for_page(rendered, views: dict, placeholders: dict) -> list[str]:
         for snippet_id in rendered.used
         if snippet_id in placeholders
     ]
+    if any(views[i].result and views[i].result.get("provisional") for i in rendered.used):
+        notices.append(STILL_CHECKING[language])
     return notices
 
 

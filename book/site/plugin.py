@@ -66,6 +66,10 @@ class BookPlugin:
     def on_serve(self, server, config, builder):
         for folder in ("snippets", "book", "gradient_flow"):
             server.watch(str(self.state.root / folder))
+        if self.state.options is not None:
+            # The background checks touch this file when every seed is in: the site rebuilds.
+            server.watch(str(build.checks_done_marker(self.state)))
+            build.reload_if_checked(self.state)
         return server
 
     # -- the snippets, notebooks and generated files -------------------------------------------
@@ -119,7 +123,7 @@ class BookPlugin:
         rendered = pages.render(markdown, page.file.src_uri, state.views, self._source_url(config), language, texts)
         if rendered.errors and not state.serving:
             raise PluginError(f"page '{page.file.src_uri}': " + "; ".join(map(str, rendered.errors)))
-        notices = page_notices.for_page(rendered, state.views, state.placeholders)
+        notices = page_notices.for_page(rendered, state.views, state.placeholders, language)
         chapter = _chapter(page)
         box = ""
         if rendered.used and chapter in state.notebooks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,9 @@ class BuildState:
     #: Wall time of the snippets and of assembling the notebooks, in seconds.
     wall: tuple[float, float] = (0.0, 0.0)
     notebook_pages: NotebookPages = field(default_factory=NotebookPages)
+    #: Under `mkdocs serve`: the thread running the other claim seeds of the snippets the
+    #: first view showed from the build seed alone.
+    background: threading.Thread | None = None
     #: The English edition's 404 page and sitemap, which the other editions' are merged into.
     english_templates: dict[str, str] = field(default_factory=dict)
 
