@@ -22,7 +22,10 @@ BOOK_DIR = Path(__file__).resolve().parent
 #: Environment every snippet process gets (set before torch or matplotlib is imported).
 CHILD_ENV = {"MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: Imported once by the fork server, so that each process starts with them loaded.
-PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot"]
+#: Imported once by the fork server, so that no snippet process pays for them. The last is
+#: what ``torch.use_deterministic_algorithms`` imports on its first call (with sympy): about
+#: a second per process otherwise.
+PRELOAD = ["numpy", "torch", "matplotlib", "matplotlib.pyplot", "torch._inductor.config"]
 
 _server: tuple[str, object] | None = None  # (its kernels, its multiprocessing context)
 
