@@ -121,6 +121,38 @@ def log10_slope(values, start: int = 0) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 
+def growth_per_layer(values) -> float:
+    """Fitted factor by which ``values`` (one per layer, input → output) grow from one layer
+    to the next: 10 to the least-squares slope of log10(values) against the layer."""
+    return 10 ** log10_slope(values)
+
+
+def gradient_factor_per_layer(norms) -> float:
+    """Fitted factor by which gradient ``norms`` (one per layer, input → output) are
+    multiplied at each layer on their way back toward the input: 10 to minus the
+    least-squares slope of log10(norms) against the layer (below 1: vanishing)."""
+    return 10 ** (-log10_slope(norms))
+
+
+def log10_gradient_by_gap(states) -> list[float]:
+    """Batch mean of log10 ‖∂L/∂s_t‖ (one row of each state per sequence) for the time gaps
+    T − t = 0, 1, … back from the last state; ``states`` in time order, their ``.grad`` kept."""
+    return [float(state.grad.norm(dim=1).log10().mean()) for state in reversed(states)]
+
+
+def factor_per_time_step(log10_by_gap, start: int = 0) -> float:
+    """Fitted factor by which a gradient changes per step back in time: 10 to the
+    least-squares slope of ``log10_by_gap`` (log10 sizes at gaps 0, 1, …) against the gap,
+    over the gaps from ``start`` on."""
+    return float(10 ** np.polyfit(np.arange(start, len(log10_by_gap)), log10_by_gap[start:], 1)[0])
+
+
+def log_log_slope(x, y, log=np.log) -> float:
+    """Least-squares slope of log y against log x: the exponent a of y ∝ x^a. The slope is
+    the same in any base; ``log`` is the logarithm the fit is computed with."""
+    return float(np.polyfit(log(x), log(y), 1)[0])
+
+
 # ---------------------------------------------------------------------- plot style
 
 #: Line colours chosen to read on both the light and the dark page background.
@@ -347,6 +379,18 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.2, height: float
         FigureClass=LegibleFigure,
     )
     return fig, axes
+
+
+_PROFILE_LABELS = {
+    "hidden": {"ylabel": "$\\|\\partial L/\\partial h_l\\|$", "title": "gradient at each layer's output"},
+    "weight": {"ylabel": "$\\|\\partial L/\\partial W_l\\|$", "title": "gradient of each layer's weights"},
+}
+
+
+def label_gradient_profile(ax, of: str) -> None:
+    """Axis labels and title of a panel that plots ``layer_gradient_norms(...)[of]`` against
+    the layer: ``of="hidden"`` for ‖∂L/∂h_l‖, ``"weight"`` for ‖∂L/∂W_l‖."""
+    ax.set(xlabel="layer l", **_PROFILE_LABELS[of])
 
 
 def rounded(values, digits: int = 6):

@@ -10,7 +10,16 @@ chain rule multiplies the backward signal by W_lᵀ diag(φ'(z_l)) at each layer
 import numpy as np
 import torch
 
-from snippets.common import Claim, generator, layer_gradient_norms, log10_slope, mlp, new_figure, rounded
+from snippets.common import (
+    Claim,
+    generator,
+    gradient_factor_per_layer,
+    label_gradient_profile,
+    layer_gradient_norms,
+    mlp,
+    new_figure,
+    rounded,
+)
 
 # --8<-- [start:measure]
 SETUPS = {"sigmoid": "xavier", "tanh": "xavier", "relu": "he"}
@@ -42,7 +51,7 @@ def measure(depth: int = 30, width: int = 128, batch: int = 64, setups=SETUPS, s
             "first_over_last": rounded(hidden[0] / hidden[-1]),
             "decades": rounded(np.log10(hidden[0] / hidden[-1])),
             # Going one layer toward the input multiplies ‖∂L/∂h‖ by this fitted factor.
-            "factor_per_layer": rounded(10 ** (-log10_slope(hidden))),
+            "factor_per_layer": rounded(gradient_factor_per_layer(hidden)),
         }
     # Exercises: tanh + Xavier at 100 layers; sigmoid at σ_w = 4 and with He's σ_w = √2.
     def decades(model) -> float:
@@ -70,11 +79,7 @@ def plot(results: dict) -> dict:
     for name, entry in results["by_activation"].items():
         left.semilogy(layers, entry["hidden"], label=f"{name} + {entry['init']}")
         right.plot(layers, np.sqrt(entry["mean_square_slope"]), label=name)
-    left.set(
-        xlabel="layer l",
-        ylabel="$\\|\\partial L/\\partial h_l\\|$",
-        title="gradient at each layer's output",
-    )
+    label_gradient_profile(left, "hidden")
     right.set(
         xlabel="layer l",
         ylabel="rms of $\\phi'(z_l)$",

@@ -12,7 +12,16 @@ toward the input: the few unsaturated units pass it on multiplied by a large wei
 import numpy as np
 import torch
 
-from snippets.common import PALETTE, Claim, generator, layer_gradient_norms, mlp, new_figure, rounded
+from snippets.common import (
+    PALETTE,
+    Claim,
+    generator,
+    label_gradient_profile,
+    layer_gradient_norms,
+    mlp,
+    new_figure,
+    rounded,
+)
 
 # --8<-- [start:measure]
 # |z| beyond which φ'(z) < 0.1 · max φ': tanh' = 1 − tanh² and σ' = σ(1 − σ).
@@ -72,11 +81,7 @@ def plot(results: dict) -> dict:
         left.plot(layers, entry["saturated"], label=label, **style)
         right.semilogy(layers, entry["hidden"], label=label, **style)
     left.set(xlabel="layer l", ylabel="fraction of saturated units", title="saturation per layer", ylim=(-0.02, 1))
-    right.set(
-        xlabel="layer l",
-        ylabel="$\\|\\partial L/\\partial h_l\\|$",
-        title="gradient at each layer's output",
-    )
+    label_gradient_profile(right, "hidden")
     left.legend(fontsize=8)
     alt = (
         "First panel: fraction of saturated units per layer. At σ_w = 1 no unit of the tanh or sigmoid network is "

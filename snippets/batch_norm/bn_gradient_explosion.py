@@ -16,7 +16,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from snippets.common import Claim, generator, init_linear_, layer_gradient_norms, log10_slope, new_figure, residual_mlp, rounded
+from snippets.common import (
+    Claim,
+    generator,
+    gradient_factor_per_layer,
+    init_linear_,
+    layer_gradient_norms,
+    new_figure,
+    residual_mlp,
+    rounded,
+)
 
 # --8<-- [start:measure]
 BATCHES = (8, 32, 128)
@@ -52,7 +61,7 @@ def measure(depth: int = 50, width: int = 64, batches=BATCHES, seed: int = 0) ->
             entry[name] = {
                 "weight_grad": rounded(weight / weight[-1]),  # ‖∂L/∂W_l‖ relative to the last layer's
                 # growth per layer toward the input, fitted away from both ends
-                "factor_per_layer": rounded(10 ** (-log10_slope(weight[5:-5]))),
+                "factor_per_layer": rounded(gradient_factor_per_layer(weight[5:-5])),
                 "first_over_last": rounded(weight[0] / weight[-1]),
             }
         by_batch[f"batch_{batch}"] = entry

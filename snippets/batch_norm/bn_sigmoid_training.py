@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from snippets.common import Claim, generator, init_linear_, log10_slope, new_figure, rounded
+from snippets.common import Claim, generator, growth_per_layer, init_linear_, new_figure, rounded
 
 # --8<-- [start:measure]
 def sigmoid_net(depth: int, width: int, inputs: int, batch_norm: bool, rng: torch.Generator) -> nn.Sequential:
@@ -91,7 +91,7 @@ def measure(depth: int = 8, width: int = 32, inputs: int = 10, train: int = 1536
         runs[name] = {
             "init_spread": rounded(spread),
             "init_spread_last": rounded(spread[-1]),
-            "spread_factor_per_layer": rounded(10 ** log10_slope(spread)),
+            "spread_factor_per_layer": rounded(growth_per_layer(spread)),
             # saturation check: the last sigmoid's mean slope (at most 1/4) and the share of
             # its inputs where the slope is below a tenth of that (|z| > 3.6)
             "init_mean_slope_last": rounded(float(slope_last.mean())),

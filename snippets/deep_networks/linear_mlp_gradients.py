@@ -15,7 +15,17 @@ not depend on the network's own output):
 import numpy as np
 import torch
 
-from snippets.common import Claim, generator, layer_gradient_norms, log10_slope, mlp, new_figure, rounded
+from snippets.common import (
+    Claim,
+    generator,
+    gradient_factor_per_layer,
+    label_gradient_profile,
+    layer_gradient_norms,
+    log10_slope,
+    mlp,
+    new_figure,
+    rounded,
+)
 
 # --8<-- [start:measure]
 SCALES = {"below": 0.85, "critical": 1.0, "above": 1.15}
@@ -30,15 +40,15 @@ def measure(depth: int = 50, width: int = 64, batch: int = 128, scales=SCALES, s
     for index, (name, sigma) in enumerate(scales.items()):
         model = mlp(depth, width, activation="linear", sigma_w=sigma, seed=seed * 1000 + index)
         norms = layer_gradient_norms(model, inputs, lambda out: (out * readouts).sum(dim=1).mean())
-        hidden_slope = log10_slope(norms["hidden"])  # decades per layer, input → output
+        hidden_factor = gradient_factor_per_layer(norms["hidden"])
         weight_decades = np.log10(norms["weight"])
         by_scale[name] = {
             "sigma": sigma,
             "hidden": rounded(norms["hidden"]),
             "weight": rounded(norms["weight"]),
             # Going one layer toward the input multiplies ‖∂L/∂h‖ by this factor (theory: σ).
-            "hidden_factor_per_layer": rounded(10 ** (-hidden_slope)),
-            "hidden_factor_error": rounded(abs(10 ** (-hidden_slope) / sigma - 1)),
+            "hidden_factor_per_layer": rounded(hidden_factor),
+            "hidden_factor_error": rounded(abs(hidden_factor / sigma - 1)),
             "hidden_first_over_last": rounded(norms["hidden"][0] / norms["hidden"][-1]),
             "hidden_spread_decades": rounded(float(np.ptp(np.log10(norms["hidden"])))),
             "weight_spread_decades": rounded(float(np.ptp(weight_decades))),
@@ -65,16 +75,8 @@ def plot(results: dict) -> dict:
         label = f"σ = {scale['sigma']:g} (×{scale['hidden_factor_per_layer']:.3f} per layer)"
         left.semilogy(layers, scale["hidden"], label=label)
         right.semilogy(layers, scale["weight"], label=f"σ = {scale['sigma']:g}")
-    left.set(
-        xlabel="layer l",
-        ylabel="$\\|\\partial L/\\partial h_l\\|$",
-        title="gradient at each layer's output",
-    )
-    right.set(
-        xlabel="layer l",
-        ylabel="$\\|\\partial L/\\partial W_l\\|$",
-        title="gradient of each layer's weights",
-    )
+    label_gradient_profile(left, "hidden")
+    label_gradient_profile(right, "weight")
     # Below the panels: inside them, the legends would cover the σ = 1.15 lines.
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from snippets.common import Claim, generator, new_figure, rounded
+from snippets.common import Claim, generator, log_log_slope, new_figure, rounded
 
 # --8<-- [start:measure]
 MAGNITUDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
@@ -58,11 +58,11 @@ def measure(features: int = 16, hidden: int = 64, batch: int = 64, magnitudes=MA
                 own.append(g_own)
                 share.append(g_own / (g_own + g_rest))
             big = [i for i, m in enumerate(magnitudes) if m >= fit_from]
-            slope = np.polyfit(np.log10(np.array(magnitudes)[big]), np.log10(np.array(own)[big]), 1)[0]
+            slope = log_log_slope(np.array(magnitudes)[big], np.array(own)[big], log=np.log10)
             cases[f"{where}_{loss_name}"] = {
                 "own": rounded(own),
                 "share": rounded(share, 4),
-                "slope": round(float(slope), 4) + 0.0,  # + 0.0 turns a rounded −0.0 into 0.0
+                "slope": round(slope, 4) + 0.0,  # + 0.0 turns a rounded −0.0 into 0.0
                 "share_at_100": rounded(share[magnitudes.index(QUOTED_MAGNITUDE)]),
                 "growth_1_to_1000": rounded(own[magnitudes.index(1000)] / own[0]),
             }
@@ -119,8 +119,7 @@ def stable_lr_factors(model, inputs, rng, batches=CURVATURE_BATCHES,
         "lr_factor_64_at_100": by_batch[f"b{QUOTED_BATCH}"][magnitudes.index(QUOTED_MAGNITUDE)],
         "m_squared_over_batch_64_at_100": rounded(QUOTED_MAGNITUDE**2 / QUOTED_BATCH),
         # slope of log(factor − 1) against log m for m ≥ 100: 2 if it grows like m²
-        "slope_in_m": rounded(float(np.polyfit(np.log10(np.array(magnitudes)[big]),
-                                               np.log10(excess), 1)[0])),
+        "slope_in_m": rounded(log_log_slope(np.array(magnitudes)[big], excess, log=np.log10)),
         # how much a 4× larger batch shrinks the excess at m = 100 (1/B would give 4)
         "batch_x4_shrinks": [rounded(at_100[a] / at_100[b])
                              for a, b in zip(batches[:-1], batches[1:])],

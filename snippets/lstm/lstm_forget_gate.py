@@ -14,11 +14,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from snippets.common import Claim, generator, new_figure, rounded
+from snippets.common import Claim, factor_per_time_step, generator, log10_gradient_by_gap, new_figure, rounded
 
 # --8<-- [start:measure]
 FORGET_BIASES = {"default": None, "bias_1": 1.0, "bias_3": 3.0}
 LAG = 50  # how many steps back the gradient is quoted (the *_at_50 results)
+FIT_FROM = 5  # the factor per step is fitted from this gap on
 
 
 def lstm_step(cell: nn.LSTMCell, x, h, c):
@@ -28,15 +29,6 @@ def lstm_step(cell: nn.LSTMCell, x, h, c):
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
     c = f * c + i * g
     return o * torch.tanh(c), c, f
-
-
-def log10_sizes(states, direction):
-    """Batch-mean of log10 ‖∂L/∂state_t‖ for gaps T − t = 0, 1, …"""
-    return [float(s.grad.norm(dim=1).log10().mean()) for s in reversed(states)]
-
-
-def decay_factor(per_gap, start: int = 5) -> float:
-    return float(10 ** np.polyfit(np.arange(start, len(per_gap)), per_gap[start:], 1)[0])
 
 
 def measure(hidden: int = 64, steps: int = 60, batch: int = 32, inputs: int = 8, seed: int = 0) -> dict:
@@ -61,7 +53,7 @@ def measure(hidden: int = 64, steps: int = 60, batch: int = 32, inputs: int = 8,
             cells.append(c)
             forgets.append(f.detach())
         (c * direction).sum().backward()
-        measured = log10_sizes(cells, direction)
+        measured = log10_gradient_by_gap(cells)
         # Cell path alone: ∂L/∂c_t ≈ v ⊙ f_T ⊙ … ⊙ f_{t+1}
         product, cell_path = torch.ones(batch, hidden, dtype=torch.float64), []
         for gap in range(steps):
@@ -72,7 +64,7 @@ def measure(hidden: int = 64, steps: int = 60, batch: int = 32, inputs: int = 8,
             "mean_forget_gate": rounded(float(torch.stack(forgets).mean())),
             "log10_grad": rounded(measured),
             "log10_cell_path": rounded(cell_path),
-            "factor_per_step": rounded(decay_factor(measured)),
+            "factor_per_step": rounded(factor_per_time_step(measured, FIT_FROM)),
             "log10_grad_at_50": rounded(measured[LAG]),
             "log10_cell_path_at_50": rounded(cell_path[LAG]),
         }
@@ -85,8 +77,9 @@ def measure(hidden: int = 64, steps: int = 60, batch: int = 32, inputs: int = 8,
         h.retain_grad()
         states.append(h)
     (h * direction).sum().backward()
-    measured = log10_sizes(states, direction)
-    results["gru"] = {"log10_grad": rounded(measured), "factor_per_step": rounded(decay_factor(measured)),
+    measured = log10_gradient_by_gap(states)
+    results["gru"] = {"log10_grad": rounded(measured),
+                      "factor_per_step": rounded(factor_per_time_step(measured, FIT_FROM)),
                       "log10_grad_at_50": rounded(measured[LAG])}
     return {"hidden": hidden, "steps": steps, "batch": batch, **results}
 # --8<-- [end:measure]

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import torch
 
-from snippets.common import Claim, generator, new_figure, rounded
+from snippets.common import Claim, factor_per_time_step, generator, log10_gradient_by_gap, new_figure, rounded
 
 # --8<-- [start:measure]
 SIGMAS = (0.5, 1.0, 1.5, 3.0)
@@ -36,8 +36,8 @@ def measure(hidden: int = 64, steps: int = 100, batch: int = 32, inputs: int = 8
             states.append(h)
         (h * direction).sum().backward()
         # ‖vᵀ ∂h_T/∂h_t‖ averaged over the batch in log space, for gaps T − t = 0, 1, …
-        per_gap = [float(states[-1 - gap].grad.norm(dim=1).log10().mean()) for gap in range(steps)]
-        factor = 10 ** np.polyfit(np.arange(10, steps), per_gap[10:], 1)[0]  # fitted beyond gap 10
+        per_gap = log10_gradient_by_gap(states)
+        factor = factor_per_time_step(per_gap, 10)  # fitted beyond gap 10
         # Mean-field prediction: each step multiplies the mean square by σ² E[tanh′(z)²], the
         # expectation taken over the states the network actually visits (after the first 10 steps).
         tanh_slope_sq = float(((1 - torch.stack(states[10:]).detach() ** 2) ** 2).mean())

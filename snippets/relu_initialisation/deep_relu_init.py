@@ -23,7 +23,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from snippets.common import Claim, generator, layer_gradient_norms, log10_slope, new_figure, rounded
+from snippets.common import (
+    Claim,
+    generator,
+    gradient_factor_per_layer,
+    label_gradient_profile,
+    layer_gradient_norms,
+    new_figure,
+    rounded,
+)
 from snippets.weight_scale.mean_field_factor import NODES, WEIGHTS, theory_chi
 
 
@@ -140,7 +148,7 @@ def measure(depth: int = 100, width: int = 128, batch: int = 64, check_shape=(51
     for scheme, gain in SCHEMES.items():
         model = relu_mlp(depth, width, scheme, rng)
         norms = layer_gradient_norms(model, inputs, lambda out: nn.functional.mse_loss(out, targets))
-        factor = 10 ** (-log10_slope(norms["hidden"]))  # per layer, toward the input
+        factor = gradient_factor_per_layer(norms["hidden"])
         theory = math.sqrt(gain / 2)
         by_scheme[scheme] = {
             "hidden": rounded(norms["hidden"]),
@@ -206,16 +214,8 @@ def plot(results: dict) -> dict:
         theory = entry["hidden"][-1] * entry["theory_factor"] ** (layers[-1] - ends)
         left.semilogy(ends, theory, ls=":", lw=1.2, color=line.get_color())
         right.semilogy(layers, entry["weight"], label=LABELS[scheme])
-    left.set(
-        xlabel="layer l",
-        ylabel="$\\|\\partial L/\\partial h_l\\|$",
-        title="gradient at each layer's output",
-    )
-    right.set(
-        xlabel="layer l",
-        ylabel="$\\|\\partial L/\\partial W_l\\|$",
-        title="gradient of each layer's weights",
-    )
+    label_gradient_profile(left, "hidden")
+    label_gradient_profile(right, "weight")
     left.legend(fontsize=7)
     right.legend(fontsize=7)
     alt = (

@@ -19,7 +19,16 @@ import math
 import numpy as np
 import torch
 
-from snippets.common import Claim, generator, layer_gradient_norms, log10_slope, new_figure, residual_mlp, rounded
+from snippets.common import (
+    Claim,
+    generator,
+    gradient_factor_per_layer,
+    growth_per_layer,
+    layer_gradient_norms,
+    new_figure,
+    residual_mlp,
+    rounded,
+)
 
 # --8<-- [start:measure]
 VARIANTS = {
@@ -50,8 +59,8 @@ def measure(depth: int = 100, width: int = 64, batch: int = 32, seed: int = 0) -
             "activation_last": rounded(activation[-1]),
             "gradient_first_over_last": rounded(hidden[0]),
             # fitted factor per block, forward (‖h_l‖) and backward (‖∂L/∂h_l‖ toward the input)
-            "activation_factor": rounded(10 ** log10_slope(activation)),
-            "gradient_factor": rounded(10 ** (-log10_slope(hidden))),
+            "activation_factor": rounded(growth_per_layer(activation)),
+            "gradient_factor": rounded(gradient_factor_per_layer(hidden)),
         }
     return {
         "depth": depth,

@@ -18,9 +18,9 @@ from torch import nn
 from snippets.common import (
     Claim,
     generator,
+    gradient_factor_per_layer,
     init_linear_,
     layer_gradient_norms,
-    log10_slope,
     new_figure,
     rounded,
 )
@@ -84,7 +84,7 @@ def measure(
         profiles[norm] = {
             "weight_grad": rounded(weight / weight[-1]),  # relative to the last layer
             "first_over_last": rounded(weight[0] / weight[-1]),
-            "factor_per_layer": rounded(10 ** (-log10_slope(weight[3:-3]))),
+            "factor_per_layer": rounded(gradient_factor_per_layer(weight[3:-3])),
         }
     return {
         "depth": depth,

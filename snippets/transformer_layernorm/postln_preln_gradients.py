@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from snippets.common import Claim, generator, new_figure, rounded
+from snippets.common import Claim, generator, log_log_slope, new_figure, rounded
 from snippets.transformer_layernorm._transformer import Encoder
 
 # --8<-- [start:measure]
@@ -28,6 +28,7 @@ def ffn_gradients(
     kind: str,
     layers: int,
     d: int,
+    heads: int,
     tokens,
     targets,
     vocab: int,
@@ -42,7 +43,7 @@ def ffn_gradients(
         layers,
         ensemble=networks,
         d=d,
-        heads=4,
+        heads=heads,
         vocab=vocab,
         length=tokens.shape[-1],
         seed=seed,
@@ -58,6 +59,7 @@ def ffn_gradients(
 
 def measure(
     d: int = 64,
+    heads: int = 4,
     depths=DEPTHS,
     networks: int = 8,
     batch: int = 16,
@@ -72,10 +74,10 @@ def measure(
     for kind in KINDS:
         for layers in depths:
             norms = np.array(
-                ffn_gradients(kind, layers, d, tokens, targets, vocab, networks, seed)
+                ffn_gradients(kind, layers, d, heads, tokens, targets, vocab, networks, seed)
             )
             # pre-LN: fitted exponent a of ‖∂L/∂W_l‖ ∝ l^a
-            exponent = np.polyfit(np.log(np.arange(1, layers + 1)), np.log(norms), 1)[0]
+            exponent = log_log_slope(np.arange(1, layers + 1), norms)
             by_kind[kind][f"depth_{layers}"] = {
                 "norms": rounded(norms),
                 "last_over_first": rounded(norms[-1] / norms[0]),
@@ -85,7 +87,7 @@ def measure(
     deepest = f"depth_{max(depths)}"
     return {
         "d": d,
-        "heads": 4,
+        "heads": heads,
         "depths": list(depths),
         "networks": networks,
         "batch": batch,

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from snippets.common import Claim, generator, new_figure, rounded
+from snippets.common import Claim, generator, log_log_slope, new_figure, rounded
 from snippets.transformer_layernorm._transformer import Encoder, layer_norm
 
 
@@ -36,6 +36,7 @@ def stream_gradients(
     kind: str,
     layers: int,
     d: int,
+    heads: int,
     tokens,
     targets,
     vocab: int,
@@ -43,7 +44,7 @@ def stream_gradients(
 ) -> dict:
     """The forward pass of ``Encoder`` step by step, keeping every stream tensor."""
     model = Encoder(
-        kind, layers, ensemble=tokens.shape[0], d=d, heads=4, vocab=vocab,
+        kind, layers, ensemble=tokens.shape[0], d=d, heads=heads, vocab=vocab,
         length=tokens.shape[-1], seed=seed,
     )
     h = torch.stack([e[t] for e, t in zip(model.embed, tokens)]) + model.position
@@ -85,13 +86,9 @@ def stream_gradients(
     return out
 
 
-def fitted_slope(x, y) -> float:
-    """Slope of log y against log x (a least-squares line)."""
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
-
-
 def measure(
     d: int = 64,
+    heads: int = 4,
     layers: int = 24,
     networks: int = 8,
     batch: int = 16,
@@ -102,8 +99,8 @@ def measure(
     rng = generator(seed + 1)  # the same batches as the first experiment
     tokens = torch.randint(0, vocab, (networks, batch, length), generator=rng)
     targets = torch.randint(0, vocab, (networks, batch, length), generator=rng)
-    pre = stream_gradients("pre", layers, d, tokens, targets, vocab, seed)
-    post = stream_gradients("post", layers, d, tokens, targets, vocab, seed)
+    pre = stream_gradients("pre", layers, d, heads, tokens, targets, vocab, seed)
+    post = stream_gradients("post", layers, d, heads, tokens, targets, vocab, seed)
     # pre-LN, per network: the law ‖∂L/∂x_l‖ ≈ σ(x_L)/σ(x_l) · ‖∂L/∂x_L‖
     grad, std = pre["grad"].numpy(), pre["std"].numpy()
     growth = grad[0] / grad[-1]  # input over top, measured
@@ -129,11 +126,9 @@ def measure(
         # the law's error: measured growth over σ(x_L)/σ(x_0), geometric mean
         "pre_growth_over_law": rounded(float(np.exp(np.log(growth / predicted).mean()))),
         # slope of log ‖∂L/∂x_l‖ against log σ(x_l), all l and networks: the law says −1
-        "pre_stream_slope": rounded(
-            fitted_slope(std.flatten(), grad.flatten())
-        ),
+        "pre_stream_slope": rounded(log_log_slope(std.flatten(), grad.flatten())),
         # slope of log ‖∂L/∂W2_l‖ against log σ of the stream block l writes to: −1
-        "pre_w2_slope": rounded(fitted_slope(std[1:].flatten(), w2.flatten())),
+        "pre_w2_slope": rounded(log_log_slope(std[1:].flatten(), w2.flatten())),
         "pre_level_spread": rounded(float(level.mean(1).max() / level.mean(1).min())),
         "post": {
             "grad": rounded(post_grad.mean(1)),

@@ -13,7 +13,16 @@ import math
 import numpy as np
 import torch
 
-from snippets.common import PALETTE, Claim, generator, layer_gradient_norms, log10_slope, mlp, new_figure, rounded
+from snippets.common import (
+    PALETTE,
+    Claim,
+    generator,
+    gradient_factor_per_layer,
+    layer_gradient_norms,
+    mlp,
+    new_figure,
+    rounded,
+)
 
 # --8<-- [start:measure]
 FAN_INS = (64, 256, 1024)
@@ -48,7 +57,7 @@ def measure(fan_ins=FAN_INS, fan_out: int = 256, depth: int = 30, width: int = 1
             "hidden": rounded(hidden),
             "first_over_last": rounded(hidden[0] / hidden[-1]),
             "decades": rounded(np.log10(hidden[0] / hidden[-1])),
-            "factor_per_layer": rounded(10 ** (-log10_slope(hidden))),
+            "factor_per_layer": rounded(gradient_factor_per_layer(hidden)),
         }
     return {
         "depth": depth,

@@ -12,8 +12,9 @@ def test_step_by_step_forward_is_the_encoders():
     tokens = torch.randint(0, 5, (2, 3, 4), generator=torch.Generator().manual_seed(0))
     targets = torch.randint(0, 5, (2, 3, 4), generator=torch.Generator().manual_seed(1))
     for kind in ("pre", "post"):
-        out = snippet.stream_gradients(kind, 3, 8, tokens, targets, 5, seed=0)
-        model = Encoder(kind, 3, ensemble=2, d=8, heads=4, vocab=5, length=4, seed=0)
+        # 2 heads, not the Encoder's default 4: the measurement must pass its own on
+        out = snippet.stream_gradients(kind, 3, d=8, heads=2, tokens=tokens, targets=targets, vocab=5, seed=0)
+        model = Encoder(kind, 3, ensemble=2, d=8, heads=2, vocab=5, length=4, seed=0)
         assert torch.allclose(out["logits"], model(tokens).detach(), atol=1e-6)
 
 
