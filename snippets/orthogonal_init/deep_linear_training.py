@@ -7,8 +7,8 @@ We train it, by full-batch gradient descent on whitened inputs, to match a rando
 teacher A of width 32: loss ½‖W_L ⋯ W_1 − A‖²_F / n. The learning rate is η₀/L, so that
 at the first step the product moves by the same amount at every depth. We count the
 steps until the loss falls to a tenth of its initial value, for orthogonal and for
-Gaussian N(0, 1/n) initialisation, at depths 4, 16 and 48, four networks each (one
-batched computation).
+Gaussian N(0, 1/n) initialisation, at depths 4, 16 and 48, four networks each (all
+of them one batched computation).
 """
 
 import math
@@ -32,46 +32,55 @@ def init_layers(init: str, depth: int, networks: int, n: int, rng) -> list:
                 torch.nn.init.orthogonal_(w[k], generator=rng)
         else:
             w.normal_(0.0, 1.0 / math.sqrt(n), generator=rng)
-        layers.append(w.requires_grad_())
+        layers.append(w)
     return layers
 
 
-def train(
-    init: str,
-    depth: int,
-    teacher: torch.Tensor,
-    rng,
-    eta0: float,
-    steps: int,
-    target: float,
-) -> dict:
+def train(weights: dict, teacher: torch.Tensor, eta0: float, steps: int):
+    """Train every network in ``weights`` ({(init, depth): its layers}) as one batched
+    program. Returns the (init, depth) of each block of members, each member's loss
+    relative to its initial loss at every step (steps × members), and which did not diverge."""
     networks, n, _ = teacher.shape
-    layers = init_layers(init, depth, networks, n, rng)
-    eta = eta0 / depth
+    # Deepest first: then layer l belongs to the first networks only (those deeper than l),
+    # and each layer position is one stacked tensor.
+    configs = sorted(weights, key=lambda config: -config[1])
+    slots = [
+        torch.cat([weights[c][l] for c in configs if c[1] > l]).requires_grad_()
+        for l in range(configs[0][1])
+    ]
+    eta = torch.tensor([eta0 / depth for _, depth in configs for _ in range(networks)], dtype=torch.float64)
+    eta = eta.to(teacher.dtype).view(-1, 1, 1)
+    teachers = teacher.repeat(len(configs), 1, 1)
     # a diverged network stops being updated
-    alive = torch.ones(networks, dtype=torch.bool)
-    reached = [None] * networks
+    alive = torch.ones(len(eta), dtype=torch.bool)
     curve = []
     for step in range(steps):
-        product = layers[0]
-        for w in layers[1:]:
+        product, complete = slots[0], []
+        for w in slots[1:]:
+            if len(w) < len(product):  # the shallower networks' products are complete
+                complete.append(product[len(w):])
+                product = product[: len(w)]
             product = w @ product
+        product = torch.cat([product, *reversed(complete)])
         # whitened inputs: exact
-        loss = 0.5 * ((product - teacher) ** 2).sum((1, 2)) / n
+        loss = 0.5 * ((product - teachers) ** 2).sum((1, 2)) / n
         alive &= torch.isfinite(loss)
         if step == 0:
             initial = loss.detach().clone()
-        grads = torch.autograd.grad(loss[alive].sum(), layers)
+        grads = torch.autograd.grad(loss[alive].sum(), slots)
         with torch.no_grad():
-            for w, g in zip(layers, grads):
-                w[alive] -= eta * g[alive]
-        relative = (loss.detach() / initial).tolist()
-        for k in range(networks):
-            if reached[k] is None and alive[k] and relative[k] <= target:
-                reached[k] = step
-        curve.append(relative)
-    curve = np.array(curve)
-    done = [s for s in reached if s is not None]
+            for w, g in zip(slots, grads):
+                k = len(w)
+                w -= torch.where(alive[:k, None, None], eta[:k] * g, 0.0)
+        curve.append((loss.detach() / initial).tolist())
+    return configs, np.array(curve), alive.numpy()
+
+
+def outcome(curve: np.ndarray, alive: np.ndarray, target: float) -> dict:
+    """One (init, depth)'s networks: curve (steps × networks) of loss / initial loss."""
+    # the first step at which a network, not diverged so far, is at the target
+    hit = (curve <= target) & np.cumprod(np.isfinite(curve), axis=0).astype(bool)
+    done = [int(np.argmax(column)) for column in hit.T if column.any()]
     return {
         "reached": len(done),
         "diverged": int((~alive).sum()),
@@ -81,7 +90,7 @@ def train(
             np.nanmedian(np.where(np.isfinite(curve), curve, np.nan), axis=1)[::2]
         ),
         "final_relative_loss": (
-            rounded(float(np.median(curve[-1][alive.numpy()]))) if alive.any() else 0.0
+            rounded(float(np.median(curve[-1][alive]))) if alive.any() else 0.0
         ),
     }
 
@@ -97,11 +106,18 @@ def measure(
 ) -> dict:
     rng = generator(seed)
     teacher = torch.randn(networks, width, width, generator=rng) / math.sqrt(width)
+    weights = {
+        (init, d): init_layers(init, d, networks, width, rng)
+        for init in ("orthogonal", "gaussian")
+        for d in depths
+    }
+    configs, curve, alive = train(weights, teacher, eta0, steps)
+    outcomes = {}
+    for index, config in enumerate(configs):  # each (init, depth) is a block of members
+        mine = slice(index * networks, (index + 1) * networks)
+        outcomes[config] = outcome(curve[:, mine], alive[mine], target)
     runs = {
-        init: {
-            f"depth_{d}": train(init, d, teacher, rng, eta0, steps, target)
-            for d in depths
-        }
+        init: {f"depth_{d}": outcomes[(init, d)] for d in depths}
         for init in ("orthogonal", "gaussian")
     }
     ortho = runs["orthogonal"]

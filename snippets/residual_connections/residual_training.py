@@ -9,6 +9,7 @@ the signal, forward and backward, so the plain network's output — and the grad
 its early layers — is nearly zero; the residual twin's identity paths carry both.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -24,53 +25,113 @@ def make_data(samples: int, dim: int, rng: torch.Generator):
     return inputs, torch.sin(2 * inputs @ teacher / math.sqrt(dim))
 
 
-def train(model, inputs, targets, order, lr):
-    """SGD with momentum on the given minibatches; returns per-step losses, initial grads."""
-    optimiser = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, foreach=True)
-    linears = [m for m in model[1].modules() if isinstance(m, nn.Linear)]
-    losses, first_grads = [], None
-    for step, rows in enumerate(order):
-        loss = nn.functional.mse_loss(model(inputs[rows]), targets[rows])
-        optimiser.zero_grad()
-        loss.backward()
-        if step == 0:  # per-layer weight-gradient norms at initialisation, input → output
-            first_grads = [float(m.weight.grad.norm()) for m in linears]
-        optimiser.step()
-        losses.append(float(loss.detach()))
-    return losses, first_grads
+def default_twins(blocks: int, width: int, dim: int, seed: int) -> dict:
+    """The plain network and its residual twin as nn.Sequential models, with PyTorch's
+    default initialisation: the same weights, drawn in the same order."""
+    twins = {}
+    for kind in ("plain", "residual"):
+        torch.manual_seed(seed)
+        body = mlp(2 * blocks, width, activation="relu", init="default") if kind == "plain" \
+            else residual_mlp(blocks, width, activation="relu", init="default")
+        twins[kind] = nn.Sequential(nn.Linear(dim, width), body, nn.Linear(width, 1))
+    return twins
 
 
-def he_plain_ensemble(runs, layers, width, dim, inputs, targets, order, lr, rng):
-    """``runs`` plain ReLU nets with He-initialised hidden layers, trained side by side
-    (one batched matrix product per layer); returns each run's final MSE (inf: diverged)
-    and the median over runs of the training loss at each step."""
-    def uniform(*shape, fan_in):  # nn.Linear's default, for the input and output layers
+def stack_models(models) -> list:
+    """The weights of K such models stacked along a leading member axis, transposed so that
+    member k computes x @ W: [input weight, input bias, hidden weights…, output weight, bias]."""
+    def stack(get):
+        return torch.stack([get(model).detach() for model in models])
+
+    hidden = lambda model: [m for m in model[1].modules() if isinstance(m, nn.Linear)]
+    layers = len(hidden(models[0]))
+    return [stack(lambda m: m[0].weight.T), stack(lambda m: m[0].bias[None]),
+            *[stack(lambda m, i=i: hidden(m)[i].weight.T) for i in range(layers)],
+            stack(lambda m: m[2].weight.T), stack(lambda m: m[2].bias[None])]
+
+
+def he_plain_weights(runs: int, layers: int, width: int, dim: int, rng) -> list:
+    """``runs`` plain ReLU networks with He-initialised hidden layers, stacked the same way
+    (the input and output layers keep nn.Linear's default, uniform initialisation)."""
+    def uniform(*shape, fan_in):
         return (torch.rand(runs, *shape, generator=rng) * 2 - 1) / math.sqrt(fan_in)
 
-    params = [uniform(dim, width, fan_in=dim), uniform(1, width, fan_in=dim),
-              uniform(width, 1, fan_in=width), uniform(1, 1, fan_in=width)]
-    params += [torch.randn(runs, width, width, generator=rng) * math.sqrt(2 / width)
-               for _ in range(layers)]
-    for p in params:
-        p.requires_grad_(True)
+    ends = [uniform(dim, width, fan_in=dim), uniform(1, width, fan_in=dim),
+            uniform(width, 1, fan_in=width), uniform(1, 1, fan_in=width)]
+    hidden = [torch.randn(runs, width, width, generator=rng) * math.sqrt(2 / width) for _ in range(layers)]
+    return [*ends[:2], *hidden, *ends[2:]]
 
-    def forward(x):  # x: (runs, batch, dim)
-        h = x @ params[0] + params[1]
-        for weight in params[4:]:
-            h = torch.relu(h) @ weight
-        return torch.relu(h) @ params[2] + params[3]
 
-    optimiser = torch.optim.SGD(params, lr=lr, momentum=0.9, foreach=True)
-    medians = []
-    for rows in order:
-        per_run = ((forward(inputs[rows].expand(runs, -1, -1)) - targets[rows]) ** 2).mean((1, 2))
-        optimiser.zero_grad()
-        per_run.nan_to_num(0.0, 0.0, 0.0).sum().backward()  # a diverged run stops contributing
-        optimiser.step()
-        medians.append(float(per_run.detach().nan_to_num(math.inf, math.inf).median()))
-    with torch.no_grad():
-        final = ((forward(inputs.expand(runs, -1, -1)) - targets) ** 2).mean((1, 2))
-    return final.nan_to_num(math.inf, math.inf, math.inf).tolist(), medians
+# How each kind of network is wired: (an identity path around each pair of hidden layers,
+# a ReLU on the input layer's output, a ReLU before the output layer).
+WIRING = {
+    "plain": (False, False, True),  # Linear, [Linear, ReLU] × L, Linear: mlp()'s layout
+    "residual": (True, True, False),  # Linear, [h + W₂ ReLU(W₁ ReLU(h))] × L/2, Linear
+    "plain_he": (False, True, True),  # Linear, [ReLU, Linear] × L, ReLU, Linear
+}
+
+
+def ensemble_forward(params: list, wiring, x: torch.Tensor) -> torch.Tensor:
+    """x: (batch, dim), the same for every member -> predictions (K, batch, 1)."""
+    skip, relu_first, relu_last = wiring  # (K, 1, 1) booleans
+    h = x.expand(len(params[0]), -1, -1) @ params[0] + params[1]
+    hidden = params[2:-2]
+    for index, (w1, w2) in enumerate(zip(hidden[0::2], hidden[1::2])):
+        inner = torch.relu(h) if index else torch.where(relu_first, torch.relu(h), h)
+        branch = torch.relu(inner @ w1) @ w2
+        h = torch.where(skip, h + branch, branch)
+    return torch.where(relu_last, torch.relu(h), h) @ params[-2] + params[-1]
+
+
+def sgd_momentum_(params, grads, buffers, lr: list, momentum: float) -> None:
+    """torch.optim.SGD's step with momentum, member k at learning rate lr[k]. Consecutive
+    members with the same rate are updated by one fused p − lr·buffer, as SGD does, so
+    that each member's weights are bit for bit those its own optimiser would give."""
+    groups, start = [], 0
+    for rate, run in itertools.groupby(lr):
+        groups.append((start, start + len(list(run)), rate))
+        start = groups[-1][1]
+    torch._foreach_mul_(buffers, momentum)
+    torch._foreach_add_(buffers, grads)
+    for start, stop, rate in groups:
+        torch._foreach_add_([p[start:stop] for p in params], [b[start:stop] for b in buffers], alpha=-rate)
+
+
+def train_ensemble(params: list, wiring, lr: list, steps: torch.Tensor, inputs, targets, order,
+                   momentum: float = 0.9) -> dict:
+    """SGD with momentum on every member at once: member k at learning rate lr[k] for
+    steps[k] steps (then it leaves the ensemble), each on the same mini-batches. One loss,
+    summed over the members, so that each member's gradient is its own. Returns each
+    member's loss at every step (NaN after its last), its hidden-weight gradient norms at
+    step 0 (input → output), and its final MSE on all samples (inf: diverged)."""
+    members = len(lr)
+    active = torch.arange(members)
+    losses = torch.full((int(steps.max()), members), math.nan, dtype=params[0].dtype)
+    final = torch.empty(members, dtype=params[0].dtype)
+    buffers = [torch.zeros_like(p) for p in params]
+
+    def leave(done: torch.Tensor) -> None:  # record the final MSE of members ``done`` (a mask)
+        with torch.no_grad():
+            out = ensemble_forward([p[done] for p in params], [w[done] for w in wiring], inputs)
+            final[active[done]] = ((out - targets) ** 2).mean((1, 2)).nan_to_num(math.inf, math.inf, math.inf)
+
+    for step, rows in enumerate(order[:int(steps.max())]):
+        done = steps[active] <= step
+        if done.any():
+            leave(done)
+            keep = ~done
+            params = [p[keep].detach().requires_grad_() for p in params]
+            buffers, wiring, active = [b[keep] for b in buffers], [w[keep] for w in wiring], active[keep]
+        per_member = ((ensemble_forward(params, wiring, inputs[rows]) - targets[rows]) ** 2).mean((1, 2))
+        # a diverged member's loss stops contributing
+        grads = torch.autograd.grad(per_member.nan_to_num(0.0, 0.0, 0.0).sum(), params)
+        if step == 0:
+            first_grads = torch.stack([g.flatten(1).norm(dim=1) for g in grads[2:-2]], dim=1)
+        with torch.no_grad():
+            sgd_momentum_(params, grads, buffers, [lr[k] for k in active.tolist()], momentum)
+        losses[step, active] = per_member.detach()
+    leave(torch.ones(len(active), dtype=torch.bool))
+    return {"losses": losses, "first_grads": first_grads, "final_mse": final}
 
 
 def measure(blocks: int = 15, width: int = 32, dim: int = 8, samples: int = 512, batch: int = 64,
@@ -80,29 +141,36 @@ def measure(blocks: int = 15, width: int = 32, dim: int = 8, samples: int = 512,
     inputs, targets = make_data(samples, dim, rng)
     baseline = float(targets.var(unbiased=False))  # MSE of always predicting the mean
     order = torch.randint(0, samples, (max(steps, he_steps), batch), generator=rng)  # shared
-    results = {}
-    for kind in ("plain", "residual"):
-        torch.manual_seed(seed)  # same default-initialised weights, drawn in the same order
-        body = mlp(2 * blocks, width, activation="relu", init="default") if kind == "plain" \
-            else residual_mlp(blocks, width, activation="relu", init="default")
-        model = nn.Sequential(nn.Linear(dim, width), body, nn.Linear(width, 1))
-        losses, first_grads = train(model, inputs, targets, order[:steps], lr)
-        with torch.no_grad():
-            final = float(nn.functional.mse_loss(model(inputs), targets))
-        results[kind] = {
-            "loss_curve": rounded(np.convolve(losses, np.ones(10) / 10, mode="valid")[::5]),
-            "init_weight_grads": rounded(first_grads),
-            "final_mse": rounded(final),
-            "final_over_baseline": rounded(final / baseline),
-            "grad_log10_mean": rounded(float(np.mean(np.log10(first_grads)))),
-        }
-    # The plain network again, with the matched (He) initialisation, `runs` runs each (the
-    # outcome has odds): at a lower learning rate for `he_steps` steps, and at the residual
-    # twin's learning rate for its number of steps.
-    for name, rate, n in (("plain_he", he_lr, he_steps), ("plain_he_fast", lr, steps)):
-        finals, medians = he_plain_ensemble(runs, 2 * blocks, width, dim, inputs, targets,
-                                            order[:n], rate, generator(seed + 1))
-        ratios = [f / baseline for f in finals]
+    # All the networks train as one batched program: the plain network and its residual
+    # twin; then the plain network with the matched (He) initialisation, `runs` runs each
+    # (the outcome has odds), at a lower learning rate for `he_steps` steps and at the
+    # residual twin's learning rate for its number of steps (the same initial weights).
+    twins = stack_models(list(default_twins(blocks, width, dim, seed).values()))
+    he = he_plain_weights(runs, 2 * blocks, width, dim, generator(seed + 1))
+    params = [torch.cat([twin, h, h]).requires_grad_() for twin, h in zip(twins, he)]
+    arms = [("plain", "plain", lr, steps, 1), ("residual", "residual", lr, steps, 1),
+            ("plain_he_fast", "plain_he", lr, steps, runs), ("plain_he", "plain_he", he_lr, he_steps, runs)]
+    members = [arm for arm in arms for _ in range(arm[-1])]  # in the order of `params`
+    wiring = [torch.tensor([WIRING[m[1]][i] for m in members]).view(-1, 1, 1) for i in range(3)]
+    trained = train_ensemble(params, wiring, [m[2] for m in members], torch.tensor([m[3] for m in members]),
+                             inputs, targets, order)
+    results, start = {}, 0
+    for name, _, rate, n, count in arms:
+        arm = slice(start, start + count)
+        start += count
+        losses, final = trained["losses"][:n, arm], trained["final_mse"][arm]
+        if count == 1:
+            grads = trained["first_grads"][arm][0].tolist()
+            results[name] = {
+                "loss_curve": rounded(np.convolve(losses[:, 0].tolist(), np.ones(10) / 10, mode="valid")[::5]),
+                "init_weight_grads": rounded(grads),
+                "final_mse": rounded(float(final[0])),
+                "final_over_baseline": rounded(float(final[0]) / baseline),
+                "grad_log10_mean": rounded(float(np.mean(np.log10(grads)))),
+            }
+            continue
+        ratios = [f / baseline for f in final.tolist()]
+        medians = losses.nan_to_num(math.inf, math.inf).median(dim=1).values.tolist()
         curve = np.convolve(np.minimum(medians, 1e6), np.ones(10) / 10, mode="valid")[::5]
         results[name] = {
             "lr": rate,
