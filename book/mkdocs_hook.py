@@ -2,7 +2,7 @@
 
 Registered in mkdocs.yml under ``hooks:``. This file wires the build's events to modules that
 know nothing of MkDocs: :mod:`book.runner` (the snippets), :mod:`book.notebooks`,
-:mod:`book.pages` (directives, claims cards, figures), :mod:`book.math`, and
+:mod:`book.render` (directives, claims cards, figures), :mod:`book.math`, and
 :mod:`book.site` (the pages' HTML, notebook pages, search, site-wide files); what the events
 share is a typed :class:`book.site.state.BuildState`. Under ``mkdocs build`` any failure
 stops the build with the snippet's or page's name and the cause; under ``mkdocs serve`` the
@@ -27,7 +27,8 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from book import math, pages, translations  # noqa: E402
+from book import math, translations  # noqa: E402
+from book.render import chinese, figures, page as page_render  # noqa: E402
 from book.options import Options  # noqa: E402
 from book.site import assets, build, html as page_html, links, notebook_pages, page_notices, run_it, search  # noqa: E402
 from book.site.state import BuildState  # noqa: E402
@@ -134,8 +135,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         return state.texts[snippet_id]
 
     if language == "zh":
-        markdown = pages.join_wrapped_chinese(markdown)
-    rendered = pages.render(markdown, page.file.src_uri, state.views, _source_url(config), language, texts)
+        markdown = chinese.join_wrapped_chinese(markdown)
+    rendered = page_render.render(markdown, page.file.src_uri, state.views, _source_url(config), language, texts)
     text = rendered.markdown
     if rendered.errors and not state.serving:
         raise PluginError(
@@ -156,7 +157,7 @@ def on_page_content(html: str, page, config, files) -> str:
         html = state.notebook_pages.rewrite(html, up, Path(config.site_dir) / Path(page.file.dest_uri).parent)
         html = _typeset(math.render_notebook_math, html, f"notebook '{page.file.src_uri}'")
         return notebook_pages.with_download_link(html, Path(page.file.src_uri).name, config.repo_url)
-    html = pages.FIGURE_ADDRESS.sub(lambda m: m.group(1) + up, html)
+    html = figures.FIGURE_ADDRESS.sub(lambda m: m.group(1) + up, html)
     html = page_html.wrap_tables(html)
     html = page_html.break_code_titles(html)
     html = page_html.fold_long_code(html, _language(config))

@@ -15,7 +15,7 @@ import html as html_lib
 import re
 from pathlib import Path
 
-from book import pages
+from book.render.figures import svg_size
 
 #: Notebook pages may reference MathJax from a CDN; the book typesets math itself.
 MATHJAX_SCRIPT = re.compile(r"<script[^>]*>[^<]*MathJax[^<]*</script>|<script[^>]*mathjax[^>]*>\s*</script>", re.I)
@@ -79,7 +79,7 @@ class NotebookPages:
                     source = outcome.files.get(figure.get("light", ""))
                     if source is not None and Path(source).is_file():
                         digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
-                        index[digest] = (figure["light"], figure["dark"], figure["alt"], pages.svg_size(Path(source)))
+                        index[digest] = (figure["light"], figure["dark"], figure["alt"], svg_size(Path(source)))
             self._figures = index
         return self._figures
 
