@@ -179,9 +179,14 @@ class Check:
         """The check of a claim as the build recorded it (``result.json``'s ``claims``)."""
         return cls(claim.get("at_least"), claim.get("at_most"), claim["fmt"], claim.get("out_of"))
 
+    @property
+    def bound_fmt(self) -> str:
+        """The format the bounds are printed in (by the check, and by a statement's bound field)."""
+        return "d" if self.out_of is not None else self.fmt
+
     def number(self, value: float) -> str:
         """A bound or a measured value as the check prints it (a count as a whole number)."""
-        return format_measured(value, "d" if self.out_of is not None else self.fmt)
+        return format_measured(value, self.bound_fmt)
 
 
 @dataclass(frozen=True)
@@ -252,16 +257,11 @@ class Claim:
         """True for a claim over an ensemble of runs (a count of runs out of ``out_of``)."""
         return self.out_of is not None
 
-    @property
-    def bound_fmt(self) -> str:
-        """The format the bounds are printed in (by the check, and by a statement's bound field)."""
-        return "d" if self.is_count else self.fmt
-
     def stated(self, setup: Callable[[str], Any] | None = None, results: Mapping[str, Any] | None = None,
                text: str | None = None) -> str:
         """The statement (or its translation ``text``) with its fields filled (see :data:`FIELD`)."""
         return fill_statement(self.statement if text is None else text, self.id,
-                              {"at_least": self.at_least, "at_most": self.at_most}, self.bound_fmt,
+                              {"at_least": self.at_least, "at_most": self.at_most}, self.checked.bound_fmt,
                               self.out_of, setup, results)
 
     @property

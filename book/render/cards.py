@@ -45,7 +45,7 @@ def claim_statement(view: SnippetView, claim: dict, text: str | None = None) -> 
     check = Check.of_record(claim)
     bounds = {"at_least": check.at_least, "at_most": check.at_most}
     try:
-        return fill_statement(template, claim["id"], bounds, "d" if check.out_of else check.fmt, check.out_of,
+        return fill_statement(template, claim["id"], bounds, check.bound_fmt, check.out_of,
                               lambda key: lookup_setup(view, key), view.result["results"])
     except ValueError as exc:
         raise PageError(f"snippet '{view.id}' ({view.source}): {exc}", kind="claims", snippet=view.id) from None

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
-#: The words a page's generated parts use, by language.
+#: The words a page's generated parts use, by language. The phrases of a claim's check
+#: (:data:`CHECK_PHRASES`): a count of runs reads "{count} of {runs} runs"; a numeric check
+#: names the measured value ``{value}``.
 LABELS = {
     "en": {
         "yes": "yes", "no": "no", "data": "data (JSON)", "source": "source",
@@ -23,7 +25,12 @@ LABELS = {
                  "“Measured” is the value at seed {seed}, the one the figures and text show.",
         "tests": "The same checks run as tests in {tests}.",
         "no_result": "The experiment <code>{id}</code> has no result, so its claims could not be checked: {reason}",
-        "fold": "Show all {lines} lines",
+        "fold": "Show all {lines} lines",  # book.js relabels it as it toggles
+        # A claim's check, its measured value, its spread over the seeds (CHECK_PHRASES).
+        "true": "is true", "value": "value", "holds": "true", "fails": "false", "none": "none of {runs} runs",
+        "all": "all {runs} runs", "between": "{low} to {high} of {runs} runs", "at_least": "at least {low} of {runs} runs",
+        "at_most": "at most {high} of {runs} runs", "count": "{count} of {runs} runs", "always": "true at every seed",
+        "not_always": "not true at every seed", "every_seed": "{value} at every seed",
         "run_it": (
             '???+ example book-phone-folded "Run it yourself"\n'
             "    Every figure and number on this page was produced by the code shown here when the site was built. "
@@ -41,6 +48,10 @@ LABELS = {
         "tests": "同样的检验也作为测试运行，见 {tests}。",
         "no_result": "实验 <code>{id}</code> 没有结果，因此无法检验它的结论：{reason}",
         "fold": "显示全部 {lines} 行",
+        "true": "成立", "value": "测量值", "holds": "成立", "fails": "不成立", "none": "{runs} 次运行中没有一次",
+        "all": "全部 {runs} 次运行", "between": "{runs} 次运行中 {low} 到 {high} 次", "at_least": "{runs} 次运行中至少 {low} 次",
+        "at_most": "{runs} 次运行中至多 {high} 次", "count": "{runs} 次运行中 {count} 次",
+        "always": "每个种子都成立", "not_always": "并非每个种子都成立", "every_seed": "每个种子都是 {value}",
         # The notebook is code: the Chinese page links to the one English copy.
         "run_it": (
             '???+ example book-phone-folded "自己动手运行"\n'
@@ -51,24 +62,8 @@ LABELS = {
     },
 }
 
-#: A claim's check, its measured value and its spread over the seeds, by language. A count of
-#: runs reads "{count} of {runs} runs"; a numeric check names the measured value ``{value}``.
-CHECK_WORDS = {
-    "en": {
-        "true": "is true", "value": "value",
-        "none": "none of {runs} runs", "all": "all {runs} runs", "between": "{low} to {high} of {runs} runs",
-        "at_least": "at least {low} of {runs} runs", "at_most": "at most {high} of {runs} runs",
-        "count": "{count} of {runs} runs", "holds": "true", "fails": "false",
-        "always": "true at every seed", "not_always": "not true at every seed", "every_seed": "{value} at every seed",
-    },
-    "zh": {
-        "true": "成立", "value": "测量值",
-        "none": "{runs} 次运行中没有一次", "all": "全部 {runs} 次运行", "between": "{runs} 次运行中 {low} 到 {high} 次",
-        "at_least": "{runs} 次运行中至少 {low} 次", "at_most": "{runs} 次运行中至多 {high} 次",
-        "count": "{runs} 次运行中 {count} 次", "holds": "成立", "fails": "不成立",
-        "always": "每个种子都成立", "not_always": "并非每个种子都成立", "every_seed": "每个种子都是 {value}",
-    },
-}
+CHECK_PHRASES = ("true", "value", "holds", "fails", "none", "all", "between", "at_least", "at_most", "count",
+                 "always", "not_always", "every_seed")
 
 
 class Checked(Protocol):
@@ -83,7 +78,7 @@ class Checked(Protocol):
 
 def check_words(check: Checked, language: str = "en") -> str:
     """The check in words, e.g. ``0.9 ≤ value ≤ 1.1`` or ``at least 12 of 16 runs``."""
-    words = CHECK_WORDS[language]
+    words = LABELS[language]
     low, high = check.at_least, check.at_most
     if check.out_of is not None:
         fields = {"runs": check.out_of, "low": _number(check, low), "high": _number(check, high)}
@@ -105,7 +100,7 @@ def check_words(check: Checked, language: str = "en") -> str:
 
 def measured_words(check: Checked, value: float | bool, language: str = "en") -> str:
     """A measured value as the check reads it: ``true``, ``14 of 16 runs``, ``0.25``."""
-    words = CHECK_WORDS[language]
+    words = LABELS[language]
     if isinstance(value, bool):
         return words["holds"] if value else words["fails"]
     if check.out_of is not None:
@@ -116,7 +111,7 @@ def measured_words(check: Checked, value: float | bool, language: str = "en") ->
 def spread_words(check: Checked, values: Sequence[float | bool], language: str = "en") -> str:
     """The values measured at the claim seeds, in a few words: ``true at every seed``,
     ``14–15 of 16 runs``, ``0.25 at every seed``, ``0.5 … 0.9``."""
-    words = CHECK_WORDS[language]
+    words = LABELS[language]
     if all(isinstance(v, bool) for v in values):
         return words["always"] if all(values) else words["not_always"]
     low, high = min(values), max(values)
