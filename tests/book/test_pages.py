@@ -228,7 +228,7 @@ def test_wrapped_chinese_lines_are_joined_but_not_code_or_math():
 
 def test_a_claim_checked_on_a_distance_shows_the_quantity_too():
     claim = {**RESULT["claims"][0], "shows": {"label": "$x$", "value": "0.4992"},
-             "formatted": {str(s): "0.0008" for s in range(5)}}
+             "values": {str(s): 0.0008 for s in range(5)}, "formatted": {str(s): "0.0008" for s in range(5)}}
     views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "claims": [claim]})}
     md = render("[[demo:rate]]\n[[claims]]", "p.md", views).markdown
     assert "<dt>Measured</dt><dd class=\"book-claim-quantity\">" in md and "0.4992" in md and "<math" in md
