@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from book.render.labels import check_words, measured_words
+from book.render.numbers import format_measured, format_number
+
 #: Seed whose results fill the figures and the prose.
 BUILD_SEED = 0
 #: Seeds at which every claim is checked, by the build and by the tests.
@@ -23,13 +26,6 @@ CLAIM_SEEDS = (0, 1, 2, 3, 4)
 #: A claim whose id starts with this is a placeholder (the chapter scaffold writes one):
 #: it is checked like any claim, but the strict build (what CI and deploy run) refuses it.
 PLACEHOLDER_PREFIX = "TODO_"
-
-
-def format_measured(number: float, fmt: str) -> str:
-    """``format(number, fmt)``, accepting an integral float for an integer spec such as ``d``."""
-    if fmt.endswith("d") and float(number).is_integer():
-        number = int(number)  # counts are measured as floats
-    return format(number, fmt)
 
 
 #: A field in a claim's statement (in both editions), filled when the statement is shown, so that
@@ -61,11 +57,9 @@ def _format_field(value: Any, fmt: str) -> str:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"is a {type(value).__name__}, not a number (point the key at one number)")
-    from book.pages import format_number  # the page's formats (sciN, texN), light to import
-
     try:
         return format_number(value, fmt)
-    except Exception as exc:  # PageError: a format that does not apply
+    except Exception as exc:  # PageError: a format that does not apply (the page's formats: sciN, texN)
         raise ValueError(str(exc)) from None
 
 
@@ -160,12 +154,39 @@ def setup_of(snippet_id: str, path: str | None = None) -> Callable[[str], Any] |
         if len(found) != 1:
             return None
         path = str(found[0])
-    from book.pages import setup_value, snippet_setup
+    from book.render.setup import setup_value, snippet_setup  # it imports this module
 
     file = Path(path)
     source = "/".join(file.parts[-3:])  # snippets/<chapter>/<id>.py
     setup = snippet_setup(file.read_text(encoding="utf-8"), snippet_id, source)
     return lambda key: setup_value(setup, key, snippet_id, source)
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a claim's check requires, in no language: a closed interval ``[at_least, at_most]``
+    (either end may be open; both open: the value is a bool that must be true), over a count of
+    runs out of ``out_of`` or a number printed in ``fmt``. Its words, in each language, are
+    :mod:`book.render.labels`'s."""
+
+    at_least: float | None
+    at_most: float | None
+    fmt: str = ".3g"
+    out_of: int | None = None
+
+    @classmethod
+    def of_record(cls, claim: Mapping[str, Any]) -> "Check":
+        """The check of a claim as the build recorded it (``result.json``'s ``claims``)."""
+        return cls(claim.get("at_least"), claim.get("at_most"), claim["fmt"], claim.get("out_of"))
+
+    @property
+    def bound_fmt(self) -> str:
+        """The format the bounds are printed in (by the check, and by a statement's bound field)."""
+        return "d" if self.out_of is not None else self.fmt
+
+    def number(self, value: float) -> str:
+        """A bound or a measured value as the check prints it (a count as a whole number)."""
+        return format_measured(value, self.bound_fmt)
 
 
 @dataclass(frozen=True)
@@ -236,43 +257,26 @@ class Claim:
         """True for a claim over an ensemble of runs (a count of runs out of ``out_of``)."""
         return self.out_of is not None
 
-    @property
-    def bound_fmt(self) -> str:
-        """The format the bounds are printed in (by the check, and by a statement's bound field)."""
-        return "d" if self.is_count else self.fmt
-
     def stated(self, setup: Callable[[str], Any] | None = None, results: Mapping[str, Any] | None = None,
                text: str | None = None) -> str:
         """The statement (or its translation ``text``) with its fields filled (see :data:`FIELD`)."""
         return fill_statement(self.statement if text is None else text, self.id,
-                              {"at_least": self.at_least, "at_most": self.at_most}, self.bound_fmt,
+                              {"at_least": self.at_least, "at_most": self.at_most}, self.checked.bound_fmt,
                               self.out_of, setup, results)
 
+    @property
+    def checked(self) -> Check:
+        """The check, as data (its words in any language: :mod:`book.render.labels`)."""
+        return Check(self.at_least, self.at_most, self.fmt, self.out_of)
+
     def _format(self, number: float) -> str:
-        if self.is_count:
-            return format_measured(number, "d")
-        return format_measured(number, self.fmt)
+        return self.checked.number(number)
 
     @property
     def check(self) -> str:
-        """The check in words, e.g. ``0.9 ≤ value ≤ 1.1`` or ``at least 12 of 16 runs``."""
-        lo, hi = self.at_least, self.at_most
-        if self.is_count:
-            runs = f"of {self.out_of} runs"
-            if hi == 0:
-                return f"none {runs}"
-            if lo == self.out_of:
-                return f"all {self.out_of} runs"
-            if lo is not None and hi is not None:
-                return f"{self._format(lo)} to {self._format(hi)} {runs}"
-            return f"at least {self._format(lo)} {runs}" if lo is not None else f"at most {self._format(hi)} {runs}"
-        if lo is None and hi is None:
-            return "is true"
-        if lo is not None and hi is not None:
-            return f"{self._format(lo)} ≤ value ≤ {self._format(hi)}"
-        if lo is not None:
-            return f"value ≥ {self._format(lo)}"
-        return f"value ≤ {self._format(hi)}"
+        """The check in English, e.g. ``0.9 ≤ value ≤ 1.1`` or ``at least 12 of 16 runs`` (as the
+        diagnostics, the build's record and the sweep records write it)."""
+        return check_words(self.checked, "en")
 
     def measure(self, results: Mapping[str, Any]) -> float | bool:
         value = self.value(results)
@@ -301,11 +305,8 @@ class Claim:
         return True
 
     def format_value(self, value: float | bool) -> str:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if self.is_count:
-            return f"{self._format(value)} of {self.out_of} runs"
-        return self._format(value)
+        """A measured value in English, as the check reads it (``true``, ``14 of 16 runs``, ``0.25``)."""
+        return measured_words(self.checked, value, "en")
 
     def evaluate(self, results: Mapping[str, Any], seed: int) -> "Verdict":
         value = self.measure(results)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from book.claims import BUILD_SEED
 from book.options import Options
+from book.render.markdown import exercises
 from book.runner import Outcome
 from book.snippets import Snippet
 
@@ -27,8 +28,6 @@ MARKER = re.compile(r"^\s*# --8<-- \[(start|end):[^\]]*\]\s*$")
 KERNEL = "python3"
 #: A plot cell's metadata key: the published figures its outputs show (site paths, alt text, size).
 FIGURES_METADATA = "book_figures"
-#: Where a chapter's exercises sit on its page: ``!!! question "…"`` admonitions.
-EXERCISE = re.compile(r'^!!! question "(?P<title>[^"]*)"\s*$')
 MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((?!https?://)[^)]*\.md(?:#[^)]*)?\)")
 
 SETUP = '''\
@@ -79,26 +78,6 @@ def snippet_code(path: Path) -> str:
     text = "\n".join(lines)
     text = re.split(r'^if __name__ == "__main__":', text, flags=re.M)[0]
     return re.sub(r"\n{3,}", "\n\n\n", text).strip() + "\n"
-
-
-def exercises(page: Path) -> list[tuple[str, str]]:
-    """(title, question) of each ``!!! question`` exercise on a chapter page, answers left out."""
-    if not page.is_file():
-        return []
-    found, lines = [], page.read_text(encoding="utf-8").split("\n")
-    for index, line in enumerate(lines):
-        match = EXERCISE.match(line)
-        if not match:
-            continue
-        body = []
-        for inner in lines[index + 1 :]:
-            if inner.strip() and not inner.startswith("    "):
-                break
-            if inner.strip().startswith("???"):  # the collapsed answer: not in the notebook
-                break
-            body.append(inner[4:])
-        found.append((match.group("title"), "\n".join(body).strip()))
-    return found
 
 
 def in_page_order(page: Path, outcomes: list) -> list:
@@ -170,7 +149,9 @@ def build(
             measure_cell,
             plot_cell,
         ]
-    questions = exercises(root / "docs" / f"{chapter}.md")
+    page = root / "docs" / f"{chapter}.md"
+    # The page's exercises (book.render.markdown), their answers left out.
+    questions = exercises(page.read_text(encoding="utf-8")) if page.is_file() else []
     if questions:
         cells.append(
             new_markdown_cell(
@@ -179,10 +160,10 @@ def build(
                 "Write down your prediction, then change and run the code above (or use the empty cell) to check it."
             )
         )
-        for title, question in questions:
+        for exercise in questions:
             # Links between the book's pages do not resolve inside a notebook: keep their text.
-            text = MARKDOWN_LINK.sub(lambda m: m.group(1), fill(question))
-            cells += [new_markdown_cell(f"### {title}\n\n{text}"), new_code_cell("# Your measurement here\n")]
+            text = MARKDOWN_LINK.sub(lambda m: m.group(1), fill(exercise.question))
+            cells += [new_markdown_cell(f"### {exercise.title}\n\n{text}"), new_code_cell("# Your measurement here\n")]
     for index, cell in enumerate(cells):
         cell.id = f"cell-{index}"  # nbformat's default ids are random: keep the file reproducible
     notebook = new_notebook(cells=cells)
@@ -194,7 +175,7 @@ def build(
 
 def _published(figure: dict, entry: Path) -> dict:
     """A figure as the site publishes it: its light and dark files' site paths, alt text and size."""
-    from book.pages import svg_size
+    from book.render.figures import svg_size
 
     size = svg_size(entry / Path(figure["light"]).name)
     published = {"light": figure["light"], "dark": figure["dark"], "alt": figure["alt"]}
@@ -235,10 +216,11 @@ def ensure_notebooks(root: Path, outcomes: list[Outcome], options: Options) -> l
     without a result gets none. Written under the cache only when its content changed."""
     import nbformat
 
-    from book.pages import SnippetView, fill_values
+    from book.render.directives import fill_values
+    from book.render.views import views_of
 
     root = Path(root).resolve()
-    views = {o.snippet.id: SnippetView.of(o, root) for o in outcomes}
+    views = views_of(outcomes, root)
     folder = options.cache_root(root) / "notebooks"
     folder.mkdir(parents=True, exist_ok=True)
     chapters: dict[str, list[Outcome]] = {}

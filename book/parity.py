@@ -14,12 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from book.pages import DIRECTIVE, FIGURE, FENCE, INCLUDE_LINE, VALUE, directive_bodies, fenced_lines
+from book.render.markdown import DIRECTIVE, FIGURE, INCLUDE_LINE, VALUE, directive_body, directive_bodies, exercises, lines
 from book.translations import HAN
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-EXERCISE = re.compile(r"^\s*(?:!!!|\?\?\?\+?)\s+question\b")
 #: Sections whose entries are cited works: their titles stay in the language they were published in.
 REFERENCE_HEADINGS = re.compile(r"^#{2,6}\s+(参考文献|References|延伸阅读|Further reading)\b")
 LATIN_WORD = re.compile(r"\b[A-Za-z][a-z]{1,}\b")
@@ -55,22 +54,20 @@ def _slug(text: str, seen: Counter) -> str:
 
 
 def shape(markdown: str) -> Shape:
-    includes, figures, values, claims, exercises = Counter(), Counter(), set(), 0, 0
+    includes, figures, values, claims = Counter(), Counter(), set(), 0
     anchors, seen, highlights = [], Counter(), []
-    for number, line, in_fence in fenced_lines(markdown):
-        if in_fence and FENCE.match(line):
-            found = re.search(r'hl_lines="([^"]*)"', line)
+    for line in lines(markdown):
+        if line.opens_fence:
+            found = re.search(r'hl_lines="([^"]*)"', line.text)
             highlights.append(found.group(1) if found else "")
-        if INCLUDE_LINE.match(line):
-            includes[line.strip()] += 1
-        if in_fence:
+        if INCLUDE_LINE.match(line.text):
+            includes[line.text.strip()] += 1
+        if line.code:
             continue
-        heading = HEADING.match(line)
+        heading = HEADING.match(line.text)
         if heading:
             anchors.append(heading.group(3) or _slug(heading.group(2), seen))
-        if EXERCISE.match(line):
-            exercises += 1
-        for body in directive_bodies(line):
+        for body in directive_bodies(line.text):
             figure, value = FIGURE.match(body), VALUE.match(body)
             if body == "claims":
                 claims += 1
@@ -78,7 +75,8 @@ def shape(markdown: str) -> Shape:
                 figures[f"{figure.group('id')}:{figure.group('name')}"] += 1
             elif value:
                 values.add(f"{value.group('id')}:{value.group('key')}")
-    return Shape(includes, figures, frozenset(values), claims, exercises, tuple(anchors), tuple(highlights))
+    return Shape(includes, figures, frozenset(values), claims, len(exercises(markdown)), tuple(anchors),
+                 tuple(highlights))
 
 
 def _prose(line: str) -> str:
@@ -91,7 +89,7 @@ def _prose(line: str) -> str:
     line = re.sub(r"https?://\S+", " ", line)
 
     def directive(match: re.Match) -> str:
-        figure = FIGURE.match(match.group(1).replace("\\|", "|").strip())
+        figure = FIGURE.match(directive_body(match).strip())
         return " " + DIRECTIVE.sub(directive, figure.group("caption") or "") + " " if figure else " "
 
     return DIRECTIVE.sub(directive, line)
@@ -99,7 +97,7 @@ def _prose(line: str) -> str:
 
 def untranslated(markdown: str) -> list[str]:
     """Paragraphs (and list items, table rows, admonition titles) of English prose."""
-    found, block, start, in_math, in_references = [], [], 0, False, False
+    found, block, start, in_references = [], [], 0, False
 
     def flush():
         text = " ".join(block)
@@ -107,15 +105,9 @@ def untranslated(markdown: str) -> list[str]:
             found.append(f"line {start}: {text.strip()[:100]}")
         block.clear()
 
-    for number, line, in_fence in fenced_lines(markdown):
-        stripped = line.strip()
-        if in_fence:
-            continue
-        if in_math:
-            in_math = not stripped.endswith("$$")
-            continue
-        if stripped.startswith("$$"):
-            in_math = stripped == "$$" or not stripped.endswith("$$")
+    for line in lines(markdown):
+        stripped, number = line.text.strip(), line.number
+        if not line.prose:  # code, display math
             continue
         if stripped.startswith("#"):
             flush()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from book import claims, notebooks, pages, runner
+from book import claims, notebooks, runner
+from book.render.views import views_of
 from book.site import notebook_pages
 from book.site.state import BuildState
 
@@ -52,10 +53,7 @@ def prepare(state: BuildState, strict: bool) -> None:
     for failure in failures:
         log.error(failure)
 
-    state.views = {
-        o.snippet.id: pages.SnippetView.of(o, root)
-        for o in outcomes
-    }
+    state.views = views_of(outcomes, root)
     check_placeholders(state, outcomes, root, strict=strict and not state.serving)
     state.notebooks = {n.chapter: n.path for n in chapter_notebooks if n.ok}
     broken = [f"notebook for chapter '{n.chapter}': {n.error}" for n in chapter_notebooks

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from book.render.labels import LABELS
+
 #: Material's code blocks (their text stays out of the search index).
 CODE_BLOCK = re.compile(r'<div class="(?:language-\w+ )?highlight"')
 
@@ -53,10 +55,6 @@ def lighten_code(block: str) -> str:
         block = merged
 
 
-#: The fold's button, by language ({lines}: the block's length). book.js relabels it as it toggles.
-FOLD_BUTTON = {"en": "Show all {lines} lines", "zh": "显示全部 {lines} 行"}
-
-
 def fold_long_code(html: str, language: str = "en") -> str:
     """Wrap each long code block in a fold with the button that opens it. The page is drawn
     folded from its first paint when script runs (book.css, ``html.book-js``), so that
@@ -77,7 +75,7 @@ def fold_long_code(html: str, language: str = "en") -> str:
             window, shown = "", FOLD_SHOWN
         classes = "book-code-fold book-code-window" if marked and first > 1 else "book-code-fold"
         button = (f'<button type="button" class="book-code-fold-toggle md-button" aria-expanded="false">'
-                  f'{FOLD_BUTTON[language].format(lines=lines)}</button>')
+                  f'{LABELS[language]["fold"].format(lines=lines)}</button>')  # book.js relabels it
         return (f'<div class="{classes}" data-lines="{lines}"{window} style="--book-fold-lines: {shown}">'
                 f"{block}{button}</div>")
 

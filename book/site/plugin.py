@@ -3,7 +3,7 @@
 :class:`BookPlugin` is what ``book/mkdocs_hook.py`` hands MkDocs: one object per loaded
 config, its state a typed :class:`book.site.state.BuildState`, each event a method that
 delegates to modules knowing nothing of MkDocs: :mod:`book.runner` (the snippets),
-:mod:`book.notebooks`, :mod:`book.pages` (directives, claims cards, figures), :mod:`book.math`
+:mod:`book.notebooks`, :mod:`book.render` (directives, claims cards, figures), :mod:`book.math`
 and the rest of :mod:`book.site` (the pages' HTML, notebook pages, search, site-wide files).
 Under ``mkdocs build`` any failure stops the build with the snippet's or page's name and the
 cause; under ``mkdocs serve`` the page shows the error instead and the server keeps running.
@@ -21,8 +21,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from book import math, pages, translations
+from book import math, translations
 from book.options import Options
+from book.render import chinese, figures, page as page_render
 from book.site import assets, build, html as page_html, links, notebook_pages, page_notices, run_it, search
 from book.site.state import BuildState
 
@@ -119,8 +120,8 @@ class BookPlugin:
             return state.texts[snippet_id]
 
         if language == "zh":
-            markdown = pages.join_wrapped_chinese(markdown)
-        rendered = pages.render(markdown, page.file.src_uri, state.views, self._source_url(config), language, texts)
+            markdown = chinese.join_wrapped_chinese(markdown)
+        rendered = page_render.render(markdown, page.file.src_uri, state.views, self._source_url(config), language, texts)
         if rendered.errors and not state.serving:
             raise PluginError(f"page '{page.file.src_uri}': " + "; ".join(map(str, rendered.errors)))
         notices = page_notices.for_page(rendered, state.views, state.placeholders, language)
@@ -141,7 +142,7 @@ class BookPlugin:
             html = self.state.notebook_pages.rewrite(html, up, out_folder, notebook)
             html = self._typeset(math.render_notebook_math, html, f"notebook '{page.file.src_uri}'")
             return notebook_pages.with_download_link(html, Path(page.file.src_uri).name, config.repo_url)
-        html = pages.FIGURE_ADDRESS.sub(lambda m: m.group(1) + up, html)
+        html = figures.FIGURE_ADDRESS.sub(lambda m: m.group(1) + up, html)
         html = page_html.wrap_tables(html)
         html = page_html.break_code_titles(html)
         html = page_html.fold_long_code(html, self._language(config))

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from book.claims import BUILD_SEED
-from book.notebooks import build, execute, exercises, snippet_code
+from book.notebooks import build, execute, snippet_code
 from book.cache import CacheEntry
 from book.options import Options
 from book.snippets import discover
@@ -44,16 +44,6 @@ for snippet_id, module_name in {modules!r}.items():
 def test_snippet_code_drops_markers_and_entry_point():
     code = snippet_code(REPO / "snippets" / "deep_networks" / "random_matrix_product.py")
     assert "--8<--" not in code and "__main__" not in code and "def measure(" in code
-
-
-def test_exercises_are_taken_from_the_page_without_their_answers(tmp_path):
-    page = tmp_path / "chapter.md"
-    page.write_text(
-        '# A chapter\n\n!!! question "Exercise 1: predict, then measure"\n    How many decades?\n\n'
-        '    ??? success "Answer (measured when this page was built)"\n        Seven.\n\n'
-        "    To explore further, change one line.\n\nAfter.\n"
-    )
-    assert exercises(page) == [("Exercise 1: predict, then measure", "How many decades?")]
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))

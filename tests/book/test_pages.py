@@ -1,8 +1,10 @@
-"""Tests for book/pages.py: placeholders, figures, the claims block and their errors."""
+"""Tests for book/render/: a page's directives, figures, the claims block and their errors."""
 
 import pytest
 
-from book.pages import SnippetView, format_number, render
+from book.render.numbers import format_number
+from book.render.page import render
+from book.render.views import SnippetView, views_of
 
 RESULT = {
     "snippet": "demo",
@@ -13,6 +15,7 @@ RESULT = {
             "id": "c",
             "statement": "A claim.",
             "check": "value ≤ 1",
+            "at_most": 1,
             "fmt": ".3g",
             "values": {str(s): 0.5 + s / 10 for s in range(5)},
             "formatted": {str(s): f"{0.5 + s / 10:.3g}" for s in range(5)},
@@ -106,7 +109,7 @@ def test_claim_statements_have_their_math_typeset():
 
 
 def test_claims_over_runs_show_counts():
-    claim = {**RESULT["claims"][0], "out_of": 16, "check": "at least 12 of 16 runs",
+    claim = {**RESULT["claims"][0], "out_of": 16, "check": "at least 12 of 16 runs", "at_least": 12, "at_most": None,
              "values": {str(s): 14.0 + (s % 2) for s in range(5)},
              "formatted": {str(s): f"{14 + s % 2} of 16 runs" for s in range(5)}}
     views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "claims": [claim]})}
@@ -165,7 +168,7 @@ def _chapter_views() -> dict:
 
     only = tuple(s.id for s in chapter_snippets(SELECTED, REPO)) if SELECTED else ()
     outcomes = run_all(REPO, dataclasses.replace(Options.from_env(), only=only))
-    return {o.snippet.id: SnippetView.of(o, REPO) for o in outcomes}
+    return views_of(outcomes, REPO)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -190,14 +193,14 @@ def test_chapter_page_fills_typesets_and_is_in_the_nav(chapter):
     assert re.search(rf":\s*{re.escape(chapter)}\.md\s*$", nav, re.M), f"docs/{chapter}.md is not in nav: of mkdocs.yml"
 
 
-from book.pages import join_wrapped_chinese, localise  # noqa: E402
+from book.render.chinese import join_wrapped_chinese  # noqa: E402
 from book.translations import SnippetText  # noqa: E402
 
 CHINESE = SnippetText("snippets/chapter/demo.zh.toml", "一个演示实验", {"main": "一条上升的线。"}, {"c": "一个结论：$x$ 很小。"})
 
 
 def test_a_chinese_page_takes_the_snippets_chinese_texts():
-    claim = {**RESULT["claims"][0], "out_of": 16, "check": "at least 12 of 16 runs",
+    claim = {**RESULT["claims"][0], "out_of": 16, "check": "at least 12 of 16 runs", "at_least": 12, "at_most": None,
              "values": {str(s): 14.0 for s in range(5)}, "formatted": {str(s): "14 of 16 runs" for s in range(5)}}
     views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "claims": [claim]})}
     out = render("[[figure demo:main|图注。]] [[demo:rate]]\n[[claims]]", "p.zh.md", views, language="zh",
@@ -217,15 +220,6 @@ def test_a_missing_chinese_text_is_an_error_naming_the_file():
     assert "no Chinese statement for claim 'c'" in messages
 
 
-@pytest.mark.parametrize("english, chinese", [
-    ("none of 16 runs", "16 次运行中没有一次"), ("all 12 runs", "全部 12 次运行"),
-    ("value ≤ 0.005", "测量值 ≤ 0.005"), ("0.9 ≤ value ≤ 1.1", "0.9 ≤ 测量值 ≤ 1.1"),
-    ("true at every seed", "每个种子都成立"), ("12–14 of 16 runs", "16 次运行中 12–14 次"), ("0.25 at every seed", "每个种子都是 0.25"),
-])
-def test_generated_claim_words_in_chinese(english, chinese):
-    assert localise(english, "zh") == chinese
-
-
 def test_wrapped_chinese_lines_are_joined_but_not_code_or_math():
     text = "第一行\n第二行。\n\n!!! note \"标题\"\n    缩进的\n    中文。\n\n```python\n# 注释\n# 注释\n```\n$$\n甲\n乙\n$$\n- 列表\n- 项\nEnglish start\n中文"
     assert join_wrapped_chinese(text) == (
@@ -234,7 +228,7 @@ def test_wrapped_chinese_lines_are_joined_but_not_code_or_math():
 
 def test_a_claim_checked_on_a_distance_shows_the_quantity_too():
     claim = {**RESULT["claims"][0], "shows": {"label": "$x$", "value": "0.4992"},
-             "formatted": {str(s): "0.0008" for s in range(5)}}
+             "values": {str(s): 0.0008 for s in range(5)}, "formatted": {str(s): "0.0008" for s in range(5)}}
     views = {"demo": SnippetView("demo", "snippets/chapter/demo.py", {**RESULT, "claims": [claim]})}
     md = render("[[demo:rate]]\n[[claims]]", "p.md", views).markdown
     assert "<dt>Measured</dt><dd class=\"book-claim-quantity\">" in md and "0.4992" in md and "<math" in md
@@ -303,7 +297,7 @@ def test_a_real_snippets_setup_is_what_the_build_ran():
 
     import book.execute
     import snippets.deep_networks.linear_mlp_gradients as module
-    from book.pages import PASSED_BY_THE_BUILD, snippet_setup
+    from book.render.setup import PASSED_BY_THE_BUILD, snippet_setup
 
     # The build passes measure() its seed and nothing else, so every other default is what ran:
     # measure() is called in one place, measure_at, whose overrides only the sweep passes (a
@@ -334,7 +328,7 @@ def test_an_unknown_key_in_a_caption_is_an_error():
 
 
 def test_figure_addresses_are_made_relative_to_the_page():
-    from book.pages import FIGURE_ADDRESS
+    from book.render.figures import FIGURE_ADDRESS
 
     html = ('<a href="figures/a.svg#only-light"><picture><source srcset="figures/a.phone.svg">'
             '<img src="figures/a.svg#only-light"></picture></a><a href="../figures/b.svg">')
@@ -349,7 +343,7 @@ def test_figure_addresses_are_made_relative_to_the_page():
 # show, by their letters or by their order (first, second …), which both layouts keep.
 
 from book import translations  # noqa: E402
-from book.pages import DIRECTIVE, FIGURE  # noqa: E402
+from book.render.markdown import DIRECTIVE, FIGURE  # noqa: E402
 
 PANEL_BY_POSITION = {
     "en": re.compile(

@@ -14,7 +14,8 @@ one cannot. Exempt are the places where a digit is not a measurement:
 - a short allow-list of exact constants, each with its reason (:data:`EXACT_CONSTANTS`).
 
 Anything else fails, listed per page with its line, so a contributor sees what to fill in.
-The fence scanning is the one the editions' parity check uses (:func:`book.pages.fenced_lines`).
+The Markdown scanning (code fences, display math) is the one the pages and the editions' parity
+check use (:func:`book.render.markdown.lines`).
 
 The statements of the claims (both editions) are held to the same rule: a number in one is a
 field (:data:`book.claims.FIELD`) filled from the experiment's setup (``[[setup.DEPTH]]``), from
@@ -31,7 +32,7 @@ import pytest
 
 from book import translations
 from book.claims import FIELD, RESULTS_FIELD, Claim, setup_of, statement_fields
-from book.pages import DIRECTIVE, FIGURE, fenced_lines
+from book.render.markdown import DIRECTIVE, FIGURE, lines
 from book.parity import REFERENCE_HEADINGS
 from book.runner import discover
 
@@ -120,20 +121,14 @@ def prose(line: str) -> str:
 def hand_typed_numbers(markdown: str) -> list[tuple[int, str, str]]:
     """``(line number, number, the prose around it)`` for every digit typed in the prose."""
     found = []
-    in_math = in_references = in_quote = False
+    in_references = in_quote = False
     quote_indent = 0
     # The YAML front matter (e.g. a search boost) is the page's settings, not its prose.
     front_matter = re.match(r"---\n.*?\n---\n", markdown, re.DOTALL)
     settings_lines = front_matter.group(0).count("\n") if front_matter else 0
-    for number, line, in_fence in fenced_lines(markdown):
-        stripped = line.strip()
-        if in_fence or number <= settings_lines:
-            continue
-        if in_math:
-            in_math = not stripped.endswith("$$")
-            continue
-        if stripped.startswith("$$"):
-            in_math = stripped == "$$" or not stripped.endswith("$$")
+    for scanned in lines(markdown):
+        number, line, stripped = scanned.number, scanned.text, scanned.text.strip()
+        if not scanned.prose or number <= settings_lines:  # code, display math, the front matter
             continue
         if stripped.startswith("#"):
             in_references = bool(REFERENCE_HEADINGS.match(stripped))
