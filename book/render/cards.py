@@ -63,7 +63,10 @@ def _numbers(claim: dict, words: dict, language: str, shown_label: str | None) -
         rows = (f"<div><dt>{words['measured']}</dt><dd class=\"book-claim-quantity\">{quantity}</dd></div>"
                 f"<div><dt>{words['checked']}</dt><dd>{measured}</dd></div>")
     seeds = f"{CLAIM_SEEDS[0]}–{CLAIM_SEEDS[-1]}"
-    spread = spread_words(check, [claim["values"][str(s)] for s in CLAIM_SEEDS], language)
+    if all(str(seed) in claim["values"] for seed in CLAIM_SEEDS):
+        spread = spread_words(check, [claim["values"][str(s)] for s in CLAIM_SEEDS], language)
+    else:  # a provisional record (`mkdocs serve`'s first view): the build seed alone so far
+        spread = words["still_checking"]
     return (f"{rows}"
             f"<div><dt>{words['seeds'].format(seeds=seeds)}</dt><dd>{html.escape(spread)}</dd></div>"
             f"<div><dt>{words['check']}</dt><dd>{html.escape(check_words(check, language))}</dd></div>")

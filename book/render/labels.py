@@ -31,6 +31,7 @@ LABELS = {
         "all": "all {runs} runs", "between": "{low} to {high} of {runs} runs", "at_least": "at least {low} of {runs} runs",
         "at_most": "at most {high} of {runs} runs", "count": "{count} of {runs} runs", "always": "true at every seed",
         "not_always": "not true at every seed", "every_seed": "{value} at every seed",
+        "still_checking": "still being checked (under mkdocs serve, in the background)",
         "run_it": (
             '???+ example book-phone-folded "Run it yourself"\n'
             "    Every figure and number on this page was produced by the code shown here when the site was built. "
@@ -48,6 +49,7 @@ LABELS = {
         "tests": "同样的检验也作为测试运行，见 {tests}。",
         "no_result": "实验 <code>{id}</code> 没有结果，因此无法检验它的结论：{reason}",
         "fold": "显示全部 {lines} 行",
+        "still_checking": "仍在后台检验中（mkdocs serve）",
         "true": "成立", "value": "测量值", "holds": "成立", "fails": "不成立", "none": "{runs} 次运行中没有一次",
         "all": "全部 {runs} 次运行", "between": "{runs} 次运行中 {low} 到 {high} 次", "at_least": "{runs} 次运行中至少 {low} 次",
         "at_most": "{runs} 次运行中至多 {high} 次", "count": "{runs} 次运行中 {count} 次",

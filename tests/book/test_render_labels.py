@@ -57,3 +57,16 @@ def test_a_claims_english_check_is_its_structure_in_words():
 
 def test_every_language_has_every_word():
     assert set(LABELS["zh"]) == set(LABELS["en"]) and set(CHECK_PHRASES) <= set(LABELS["en"])
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_provisional_card_says_its_other_seeds_are_still_being_checked(language):
+    """Under `mkdocs serve`'s first view a record holds the build seed alone: the card shows that
+    seed's value and says the others are still being checked, instead of a spread."""
+    from book.render.cards import _numbers
+
+    claim = {"at_least": None, "at_most": 0.05, "fmt": ".3g", "out_of": None, "values": {"0": 0.01}}
+    numbers = _numbers(claim, LABELS[language], language, None)
+    assert LABELS[language]["still_checking"] in numbers and "0.01" in numbers
+    complete = dict(claim, values={str(seed): 0.01 for seed in range(5)})
+    assert LABELS[language]["still_checking"] not in _numbers(complete, LABELS[language], language, None)
