@@ -20,17 +20,5 @@ if str(ROOT) not in sys.path:
 from book.site.plugin import BookPlugin  # noqa: E402
 
 _book = BookPlugin()
-
-on_startup = _book.on_startup
-on_config = _book.on_config
-on_env = _book.on_env
-on_build_error = _book.on_build_error
-on_serve = _book.on_serve
-on_pre_build = _book.on_pre_build
-on_files = _book.on_files
-on_page_markdown = _book.on_page_markdown
-on_page_content = _book.on_page_content
-on_page_context = _book.on_page_context
-on_post_page = _book.on_post_page
-on_post_template = _book.on_post_template
-on_post_build = _book.on_post_build
+# MkDocs calls a hook's module-level ``on_…`` functions: each is the plugin's method of that name.
+globals().update({name: getattr(_book, name) for name in dir(BookPlugin) if name.startswith("on_")})
