@@ -148,11 +148,17 @@ class CacheEntry:
             return None
 
     def prune_others(self) -> None:
-        """Delete this snippet's entries for other sources."""
+        """Delete this snippet's entries for other sources. Its own provisional folder stays: a
+        build under ``mkdocs serve`` may still be publishing its files (see :meth:`drop_provisional`)."""
         for old in self.path.parent.glob(f"{self.snippet_id}-*"):
             # Ids contain no "-", so ``foo-*`` never matches another snippet's entries.
-            if old != self.path and old.is_dir():
+            if old not in (self.path, self.first_seed.path) and old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
+
+    def drop_provisional(self) -> None:
+        """Delete the provisional folder once the complete entry is in use (the next build)."""
+        if self.first_seed.path.is_dir():
+            shutil.rmtree(self.first_seed.path, ignore_errors=True)
 
 
 def cached_measurements(snippet: Snippet, root: Path, options: Options) -> dict[int, dict] | None:

@@ -168,6 +168,7 @@ def _run_all_locked(root: Path, options: Options, cache_dir: Path, progress: Pro
         if cached is not None and not (options.force and wanted):
             outcome.status, outcome.result = Status.CACHED, cached
             outcome.files = entry.published_files(cached)
+            entry.drop_provisional()
         elif wanted:
             provisional = entry.first_seed.load_provisional() if first_seed_only and not options.force else None
             if provisional is None:
@@ -191,7 +192,7 @@ def _run_all_locked(root: Path, options: Options, cache_dir: Path, progress: Pro
             outcome.status, outcome.result, outcome.entry = Status.RAN, result, target
             outcome.files = target.published_files(result)
             if not first_seed_only:
-                entry.prune_others()  # its provisional folder too
+                entry.prune_others()
         progress.finished(outcome.snippet.id, result is not None, outcome.seconds)
 
     # Longest first (by last build's time when known) keeps every core busy to the end; the
