@@ -121,6 +121,38 @@ def test_serve_shows_the_error_on_the_page_and_keeps_going(project):
     assert "Snippet <code>broken</code> failed" in html and "measurement exploded" in html
 
 
+def test_serve_shows_the_build_seed_first_then_every_seed(project):
+    """`mkdocs serve` on an empty cache: the first build measures the build seed alone and says
+    so on the page; the other seeds run in the background; the next build has them all, and
+    the provisional folder is gone. `mkdocs build` never publishes a provisional record."""
+    project.add_snippet("fine")
+    project.add_page("index", GOOD_PAGE.format(name="fine"))
+    script = textwrap.dedent(
+        f"""
+        import threading
+        from mkdocs.commands.build import build
+        from mkdocs.config import load_config
+        config = load_config({str(project.root / 'mkdocs.yml')!r})
+        config.plugins.on_startup(command="serve", dirty=False)
+        build(config)
+        print("FIRST", open("site/index.html").read().count("Still checking the other seeds"))
+        for thread in threading.enumerate():
+            if thread.name == "book-claim-seeds":
+                thread.join()
+        build(config)
+        print("SECOND", open("site/index.html").read().count("Still checking the other seeds"))
+        """
+    )
+    env = {**os.environ, "BOOK_CACHE": str(project.root / "cache"), "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=project.root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0 and "FIRST 1" in result.stdout and "SECOND 0" in result.stdout, (
+        result.stdout + result.stderr[-3000:])
+    assert "still being checked" not in (project.root / "site" / "index.html").read_text()
+    data = json.loads((project.root / "site" / "results" / "fine.json").read_text())
+    assert "provisional" not in data and data["claims"][0]["values"]["4"] == 1.04
+    assert not list((project.root / "cache").glob("fine-*.first-seed"))
+
+
 def test_page_that_prints_a_not_applicable_value(project):
     """A value the snippet marks as not applicable (None) never reaches the prose as a number."""
     code = GOOD_SNIPPET.replace('"profile": [1.0, 0.5, 0.25]}', '"profile": [1.0, 0.5, 0.25], "diverged_at": None}')
