@@ -62,18 +62,18 @@ def stream_gradients(
     top = layer_norm(h, *model.final) if kind == "pre" else h
     E, B, T, _ = top.shape
     logits = (top.reshape(E, B * T, d) @ model.head).reshape(E, B, T, vocab)
-    for t in stream + [t for pair in sums for t in pair]:
-        t.retain_grad()
     loss = nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
-    (loss * E).backward()  # the sum of the networks' own mean losses
+    # the sum of the networks' own mean losses, differentiated for the tensors we read only
+    wanted = stream + [t for pair in sums for t in pair] + [b.w2 for b in model.blocks]
+    grads = dict(zip(map(id, wanted), torch.autograd.grad(loss * E, wanted)))
 
     def norm(t):  # ‖∂L/∂t‖ of each network
-        return t.grad.pow(2).sum((1, 2, 3)).sqrt()
+        return grads[id(t)].pow(2).sum((1, 2, 3)).sqrt()
 
     out = {
         "grad": torch.stack([norm(x) for x in stream]),  # (L + 1, networks)
         "std": torch.stack([token_std(x) for x in stream]).detach(),
-        "w2": torch.stack([b.w2.grad.pow(2).sum((1, 2)).sqrt() for b in model.blocks]),
+        "w2": torch.stack([grads[id(b.w2)].pow(2).sum((1, 2)).sqrt() for b in model.blocks]),
         "logits": logits.detach(),
     }
     if sums:  # per sub-layer: the LN's factor ‖∂L/∂u‖/‖∂L/∂x'‖ and the residual's

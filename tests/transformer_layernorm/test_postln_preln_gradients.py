@@ -34,3 +34,25 @@ def test_layer_norm_matches_torch():
 def test_preln_last_layer_shrinks_with_depth():
     by_kind = measured(snippet.__name__, 0)["by_kind"]["pre"]
     assert by_kind["depth_24"]["norms"][-1] < by_kind["depth_6"]["norms"][-1]
+
+
+def test_ffn_gradients_match_each_network_differentiated_alone():
+    # The measurement differentiates the ensemble's summed losses for the W2 matrices only.
+    # Reference: each network's own loss and every gradient (backward), in float64.
+    import torch
+
+    from snippets.transformer_layernorm._transformer import Encoder
+
+    networks, layers, vocab = 3, 3, 5
+    tokens = torch.randint(0, vocab, (networks, 4, 6), generator=torch.Generator().manual_seed(0))
+    targets = torch.randint(0, vocab, (networks, 4, 6), generator=torch.Generator().manual_seed(1))
+    for kind in ("post", "pre", "deep"):
+        measured_norms = snippet.ffn_gradients(kind, layers, 8, 2, tokens, targets, vocab, networks, seed=0)
+        squares = torch.zeros(layers, dtype=torch.float64)
+        for member in range(networks):
+            model = Encoder(kind, layers, ensemble=networks, d=8, heads=2, vocab=vocab, length=6, seed=0).double()
+            logits = model(tokens)[member]
+            torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), targets[member].reshape(-1)).backward()
+            squares += torch.stack([b.w2.grad[member].pow(2).sum() for b in model.blocks])
+        reference = (squares / networks).sqrt()  # root-mean-square over the networks
+        assert torch.allclose(torch.tensor(measured_norms, dtype=torch.float64), reference, rtol=1e-4)
