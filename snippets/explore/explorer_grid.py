@@ -21,8 +21,11 @@ median and the range over them. Every σ_w scales the same Gaussian draws (commo
 random numbers), so that two settings differ by their setting only. Float64
 throughout: 100 layers at σ_w = 4 reach 10^±60, beyond float32.
 
-All networks of one activation, normalisation and depth run as one batch of matrices
-(``torch.bmm``), which keeps the whole grid to a few seconds on one core.
+All networks of one activation and normalisation (every skip, σ_w, draw and depth) run as
+one program: one forward pass serves every depth, and the backward pass, written out, carries
+one gradient per network and depth. Each network's forward pass is the arithmetic it has when
+run alone (the same matrix products and PyTorch kernels), so that even a chaotic network
+gives the numbers it gives alone.
 
 The grid is published compactly. Profiles are strings: for each σ_w (in order,
 separated by ";") the values of log₁₀ in hundredths of a decade, the first one as it
@@ -143,7 +146,7 @@ def run(activation, norm, depths, weights, inputs, readout, sigmas, skips):
     groups.sort(key=lambda group: -group[2])
     branch = torch.tensor([1 / math.sqrt(last) if skip == "scaled" else 1.0
                            for _, skip, last in groups])[:, None, None]
-    keep = torch.tensor([skip != "none" for _, skip, _ in groups]).double()[:, None, None]
+    keep = torch.tensor([0.0 if skip == "none" else 1.0 for _, skip, _ in groups])[:, None, None]
     no_skip = [skip for _, skip, _ in groups].index("none") if "none" in skips else None
     running = [sum(last >= l for _, _, last in groups) for l in range(1, deepest + 1)]
     sigma = torch.tensor(sigmas)
