@@ -21,8 +21,11 @@ median and the range over them. Every σ_w scales the same Gaussian draws (commo
 random numbers), so that two settings differ by their setting only. Float64
 throughout: 100 layers at σ_w = 4 reach 10^±60, beyond float32.
 
-All networks of one activation, normalisation and depth run as one batch of matrices
-(``torch.bmm``), which keeps the whole grid to a few seconds on one core.
+All networks of one activation and normalisation (every skip, σ_w, draw and depth) run as
+one program: one forward pass serves every depth, and the backward pass, written out, carries
+one gradient per network and depth. Each network's forward pass is the arithmetic it has when
+run alone (the same matrix products and PyTorch kernels), so that even a chaotic network
+gives the numbers it gives alone.
 
 The grid is published compactly. Profiles are strings: for each σ_w (in order,
 separated by ";") the values of log₁₀ in hundredths of a decade, the first one as it
@@ -86,125 +89,147 @@ SIGMAS = tuple(sorted({0.25, 0.5, 0.75, 1.2, 2.0, 3.0, 4.0, *PRESETS.values()}))
 
 
 # --8<-- [start:grid]
-def normalise(z: torch.Tensor, norm: str) -> torch.Tensor:
-    """z: (networks, batch, width). BatchNorm over each network's batch, LayerNorm over
-    its units."""
-    if (
-        norm == "batch"
-    ):  # training mode, no affine parameters (they start as the identity)
-        nets, batch, width = z.shape
-        flat = z.transpose(0, 1).reshape(batch, nets * width)
-        return (
-            F.batch_norm(flat, None, None, training=True)
-            .reshape(batch, nets, width)
-            .transpose(0, 1)
-        )
+def normalise(z: torch.Tensor, norm: str) -> tuple:
+    """z: (…, batch, width), one network per leading index. BatchNorm over each network's
+    batch, LayerNorm over its units (training mode, no affine parameters: they start as the
+    identity), by PyTorch's own kernels: each network gets the numbers nn.BatchNorm1d or
+    nn.LayerNorm give it alone. Returns the normalised z and 1/√(variance + ε), which the
+    backward pass needs."""
+    if norm == "none":
+        return z, None
     if norm == "layer":
-        return F.layer_norm(z, z.shape[-1:])
-    return z
+        u, _, scale = torch.native_layer_norm(z, z.shape[-1:], None, None, 1e-5)
+        return u, scale
+    batch, width = z.shape[-2:]
+    flat = z.movedim(-2, 0).reshape(batch, -1)  # (batch, every network's units)
+    u, _, scale = torch.native_batch_norm(flat, None, None, None, None, True, 0.0, 1e-5)
+    u = u.reshape(batch, *z.shape[:-2], width).movedim(0, -2).contiguous()
+    return u, scale.reshape(*z.shape[:-2], 1, width)
+
+
+def normalise_backward(g: torch.Tensor, u: torch.Tensor, scale, norm: str) -> torch.Tensor:
+    """∂L/∂z from g = ∂L/∂u, u = normalise(z): scale · (g − mean g − u · mean(g u))."""
+    if norm == "none":
+        return g
+    dim = -2 if norm == "batch" else -1
+    along = (g * u).mean(dim=dim, keepdim=True)
+    return torch.addcmul(g - g.mean(dim=dim, keepdim=True), u, along, value=-1) * scale
 
 
 def spread(t: torch.Tensor) -> torch.Tensor:
-    """std over each network's batch and units (as torch.std, with n − 1; several
-    times faster here)."""
-    centred = t - t.mean(dim=(1, 2), keepdim=True)
-    return centred.square().sum(dim=(1, 2)).div(t[0].numel() - 1).sqrt()
+    """std over each network's batch and units (the last two axes; with n − 1, as torch.std)."""
+    centred = t - t.mean(dim=(-2, -1), keepdim=True)
+    return (centred * centred).sum(dim=(-2, -1)).div(t.shape[-2] * t.shape[-1] - 1).sqrt()
 
 
 def run(activation, norm, depths, weights, inputs, readout, sigmas, skips):
-    """One batch of networks: every skip × σ_w × draw. Returns, per depth L in
-    ``depths``, per-layer tensors of shape (L, skips, σ_w, draws).
+    """Every network of one activation and normalisation as one program: each skip × σ_w ×
+    draw, read at each depth L in ``depths``. Returns, per depth L, per-layer tensors of
+    shape (L, skips, σ_w, draws).
 
-    weights: (draws, layers, width, width) standard draws / √width; the network of σ_w
-    uses σ_w times them. A network of depth L is the first L blocks: one forward pass
-    serves every depth, with one backward pass per depth (the loss sits on h_L). Skips
-    scaled by 1/√L differ with L, so those run one depth at a time.
+    weights: (draws, layers, width, width) standard draws / √width; the network of σ_w uses
+    σ_w times them. A network of depth L is its first L blocks, so one forward pass serves
+    every depth; skips scaled by 1/√L differ with L, so those networks run once per depth,
+    side by side with the others. The backward pass is the chain rule written out, one
+    gradient per network and depth: the loss of depth L, Σ r ⊙ h_L, starts its gradient at
+    layer L, and all of them go down together. Each network's forward pass is the very
+    arithmetic of the network run alone (the same matrix products and PyTorch kernels).
     """
-    phi, slope = ACTIVATIONS[activation], DERIVATIVES[activation]
-    deepest, draws, copies = max(depths), weights.shape[0], len(skips) * len(sigmas)
-    sigma = torch.tensor(sigmas).repeat_interleave(draws).repeat(len(skips))
-    keep = torch.tensor([0.0 if s == "none" else 1.0 for s in skips])
-    branch = torch.tensor(
-        [1 / math.sqrt(deepest) if s == "scaled" else 1.0 for s in skips]
-    )
-    keep = keep.repeat_interleave(len(sigmas) * draws)[:, None, None]
-    branch = branch.repeat_interleave(len(sigmas) * draws)[:, None, None]
-    plain = "none" in skips and norm == "none"  # mean-field χ applies to these
-    if plain:
-        start = draws * len(sigmas) * skips.index("none")
-        plain = slice(start, start + draws * len(sigmas))
-    layers = [
-        (sigma[:, None, None] * weights[:, l].repeat(copies, 1, 1)).requires_grad_()
-        for l in range(deepest)
-    ]
+    deepest, draws, width = max(depths), weights.shape[0], weights.shape[-1]
+    batch, copies = inputs.shape[1], len(sigmas)
+    # a group: the networks (draw, σ_w) of one skip, h_l = keep · h_{l−1} + branch · φ(N(z_l)),
+    # run to layer `last`; the deepest first, so that the groups still running are a prefix.
+    # Tensors are (draws, σ_w, groups, batch, width): the networks that share a weight matrix
+    # σ_w W_l are adjacent rows of one matrix product.
+    groups = [(s, skip, last) for s, skip in enumerate(skips)
+              for last in (depths if skip == "scaled" else [deepest])]
+    groups.sort(key=lambda group: -group[2])
+    branch = torch.tensor([1 / math.sqrt(last) if skip == "scaled" else 1.0
+                           for _, skip, last in groups])[:, None, None]
+    keep = torch.tensor([0.0 if skip == "none" else 1.0 for _, skip, _ in groups])[:, None, None]
+    no_skip = [skip for _, skip, _ in groups].index("none") if "none" in skips else None
+    running = [sum(last >= l for _, _, last in groups) for l in range(1, deepest + 1)]
+    sigma = torch.tensor(sigmas)
     limit = GradientFlowRecorder.SATURATION_DERIVATIVE
-    stats = {key: [] for key in ("spread", "pre_std", "saturated", "dead", "chi")}
-    h = inputs.repeat(copies, 1, 1)
-    hidden = []
-    for W in layers:
-        z = torch.bmm(h, W)  # h_l = keep · h_{l−1} + branch · φ(N(W_l h_{l−1}))
-        u = normalise(z, norm)
+    phi, derivative = ACTIVATIONS[activation], DERIVATIVES[activation]
+
+    def linear(h, l, transpose=False):  # h (σ_w W_l) for every network, or h (σ_w W_l)ᵀ
+        W = (sigma[:, None, None] * weights[:, l, None]).reshape(-1, width, width)
+        W = W.transpose(-2, -1) if transpose else W
+        return (h.reshape(draws * copies, -1, width) @ W).view(h.shape)
+
+    # forward; per layer, each group's statistics in a table (layer, draws, σ_w, group)
+    h = inputs[:, None, None].expand(-1, copies, len(groups), -1, -1)
+    table = torch.zeros(deepest, draws, copies, len(groups))
+    stats = {key: table.clone() for key in ("spread", "pre_std", "saturated", "dead")}
+    chi, saved = torch.zeros(deepest, draws, copies), []
+    for l, k in enumerate(running):
+        h_in = h[:, :, :k]
+        z = linear(h_in, l)  # h_l = keep · h_{l−1} + branch · φ(N(W_l h_{l−1}))
+        u, scale = normalise(z, norm)
         y = phi(u)
-        h = torch.addcmul(keep * h, branch, y)
-        hidden.append(h)
-        with torch.no_grad():  # what the diagnosis tool's forward hooks record
-            stats["spread"].append(spread(h))
-            stats["pre_std"].append(spread(z))
-            if activation == "tanh":
-                stats["saturated"].append((1 - y * y < limit).double().mean(dim=(1, 2)))
-            elif activation == "sigmoid":
-                stats["saturated"].append(
-                    (y * (1 - y) < 0.25 * limit).double().mean(dim=(1, 2))
-                )
-            if activation in ("relu", "leaky_relu"):
-                stats["dead"].append((y == 0).all(dim=1).double().mean(dim=1))
-            if plain:  # mean-field factor from the plain networks' own pre-activations
-                stats["chi"].append(
-                    sigma[plain] ** 2
-                    * slope(u[plain], y[plain]).pow(2).mean(dim=(1, 2))
-                )
-    zero = torch.zeros(deepest, copies * draws)
-    forward = {
-        key: torch.stack(values) if values else zero
-        for key, values in stats.items()
-        if key != "chi"
-    }
-    forward["weight"] = torch.stack([W.detach().norm(dim=(1, 2)) for W in layers])
+        slope = derivative(u, y)
+        h = h_in + branch[:k] * y
+        if no_skip is not None:
+            h[:, :, no_skip] = y[:, :, no_skip]
+        saved.append((h_in, u, scale, branch[:k] * slope))  # ∂h_l/∂u_l = branch · φ′(u_l)
+        # what the diagnosis tool's forward hooks record
+        stats["spread"][l, ..., :k] = spread(h)
+        stats["pre_std"][l, ..., :k] = spread(z)
+        if activation == "tanh":  # the recorder's saturated unit: φ′ = 1 − y² below its limit
+            stats["saturated"][l, ..., :k] = (slope < limit).double().mean(dim=(-2, -1))
+        elif activation == "sigmoid":  # φ′ = y (1 − y), at most 1/4
+            stats["saturated"][l, ..., :k] = (slope < 0.25 * limit).double().mean(dim=(-2, -1))
+        if activation in ("relu", "leaky_relu"):
+            # a dead unit: zero for every input of the batch (its largest |y| is 0)
+            stats["dead"][l, ..., :k] = (y.abs().amax(dim=-2) == 0).double().mean(dim=-1)
+        if norm == "none" and no_skip is not None:  # mean-field χ of the plain networks
+            chi[l] = sigma**2 * slope[:, :, no_skip].square().mean(dim=(-2, -1))
+
+    # backward: one row per network group and depth it is read at, the deepest first (the
+    # rows already started are a prefix); a row reads its group's saved forward values
+    rows = sorted(((g, L) for g, (_, skip, last) in enumerate(groups)
+                   for L in (depths if skip != "scaled" else [last])), key=lambda row: -row[1])
+    row_group = torch.tensor([g for g, _ in rows])
+    grad_h, grad_w = (torch.zeros(deepest, draws, copies, len(rows)) for _ in range(2))
+    G = torch.zeros(draws, copies, 0, batch, width)  # ∂L/∂h_l of each row
+    for l in reversed(range(deepest)):
+        starting = sum(L == l + 1 for _, L in rows)  # the loss of depth l + 1: ∂L/∂h_l = r
+        if starting:
+            r = readout[:, None, None].expand(-1, copies, starting, -1, -1)
+            G = torch.cat([G, r], dim=2)
+        n = G.shape[2]
+        at = row_group[:n]
+        if n == running[l] and torch.equal(at, torch.arange(n)):
+            h_in, u, scale, slope = saved[l]
+        else:
+            h_in, u, scale, slope = (None if t is None else t.index_select(2, at) for t in saved[l])
+        grad_h[l, ..., :n] = torch.linalg.vector_norm(G, dim=(-2, -1))
+        g = normalise_backward(G * slope, u, scale, norm)  # ∂L/∂z_l
+        # ∂L/∂W_l = h_{l−1}ᵀ ∂L/∂z_l, network by network
+        grad_w[l, ..., :n] = torch.linalg.vector_norm(h_in.transpose(-2, -1) @ g, dim=(-2, -1))
+        if l:  # ∂L/∂h_{l−1} = keep · ∂L/∂h_l + ∂L/∂z_l (σ_w W_l)ᵀ
+            G = torch.addcmul(linear(g, l, transpose=True), keep[at], G)
+        saved[l] = None
+
+    # per depth and skip: the group that ran it and the row that read it
+    def layers_of(values, pick, depth):  # → (depth, skips, σ_w, draws)
+        return values[:depth, ..., pick].permute(0, 3, 2, 1)
+
+    weight = torch.linalg.vector_norm(weights, dim=(-2, -1)).T[:, None, :] * sigma[:, None]
     results = {}
     for depth in depths:
-        loss = (hidden[depth - 1] * readout.repeat(copies, 1, 1)).sum()
-        grads = torch.autograd.grad(
-            loss, hidden[:depth] + layers[:depth], retain_graph=depth != depths[-1]
-        )
-        out = {
-            "grad_h": torch.stack([g.norm(dim=(1, 2)) for g in grads[:depth]]),
-            "grad_w": torch.stack([g.norm(dim=(1, 2)) for g in grads[depth:]]),
-            **{key: value[:depth] for key, value in forward.items()},
-        }
-        out = {
-            key: value.reshape(depth, len(skips), len(sigmas), draws)
-            for key, value in out.items()
-        }
-        if plain:
-            out["chi"] = torch.stack(stats["chi"][:depth]).reshape(
-                depth, len(sigmas), draws
-            )
+        group = [next(g for g, (s, skip, last) in enumerate(groups)
+                      if s == i and (skip != "scaled" or last == depth)) for i in range(len(skips))]
+        row = [rows.index((g, depth)) for g in group]
+        out = {key: layers_of(values, group, depth) for key, values in stats.items()}
+        out["grad_h"] = layers_of(grad_h, row, depth)
+        out["grad_w"] = layers_of(grad_w, row, depth)
+        out["weight"] = weight[:depth, None].expand(-1, len(skips), -1, -1)  # ‖σ_w W_l‖
+        if norm == "none" and no_skip is not None:
+            out["chi"] = chi[:depth].transpose(-2, -1)
         results[depth] = out
     return results
-
-
-def run_grid(activation, norm, depths, weights, inputs, readout, sigmas) -> dict:
-    """All skips: none and naive share one forward pass; scaled runs per depth."""
-    data = (weights, inputs, readout, sigmas)
-    shared = run(activation, norm, depths, *data, skips=("none", "naive"))
-    out = {}
-    for depth in depths:
-        scaled = run(activation, norm, [depth], *data, skips=("scaled",))[depth]
-        both = shared[depth]
-        out[depth] = {k: torch.cat([both[k], scaled[k]], dim=1) for k in scaled}
-        if "chi" in both:
-            out[depth]["chi"] = both["chi"]
-    return out
 
 
 # --8<-- [end:grid]
@@ -226,9 +251,11 @@ def fitted_change(log_values: torch.Tensor) -> torch.Tensor:
 
 
 def pack(log10_values) -> str:
-    """log10 values → hundredths of a decade, first absolute, then differences."""
-    q = np.rint(np.asarray(log10_values, dtype=float) * 100).astype(int)
-    return ",".join(map(str, np.concatenate([q[:1], np.diff(q)]).tolist()))
+    """log10 values → hundredths of a decade, first absolute, then differences; a 2-D
+    array is one profile per row (per σ_w), the rows separated by ";"."""
+    q = np.atleast_2d(np.rint(np.asarray(log10_values, dtype=float) * 100).astype(int))
+    q = np.concatenate([q[:, :1], np.diff(q, axis=1)], axis=1)
+    return ";".join(",".join(map(str, row)) for row in q.tolist())
 
 
 def unpack(text: str) -> list:
@@ -241,12 +268,9 @@ def unpack(text: str) -> list:
 
 
 def pack_offsets(log10_values) -> str:
-    return ",".join(
-        map(
-            str,
-            np.rint(np.asarray(log10_values, dtype=float) * 100).astype(int).tolist(),
-        )
-    )
+    """log10 offsets in hundredths of a decade, as they are; rows separated by ";"."""
+    q = np.atleast_2d(np.rint(np.asarray(log10_values, dtype=float) * 100).astype(int))
+    return ";".join(",".join(map(str, row)) for row in q.tolist())
 
 
 # ------------------------------------------------------------ the page's data files
@@ -458,7 +482,7 @@ def measure(
         profiles, summary = {}, {}
         for act in activations:
             for norm in NORMS:
-                grid = run_grid(act, norm, depths, weights, inputs, readout, sigmas)
+                grid = run(act, norm, depths, weights, inputs, readout, sigmas, SKIPS)
                 for depth in depths:
                     for skip, (record, stats) in summarise(grid[depth], settle).items():
                         profiles[f"{act}/{norm}/{skip}/{depth}"] = record
@@ -532,8 +556,8 @@ def summarise(m: dict, settle: int) -> dict:
         def median(t, rows=keep):  # (σ, stored layers)
             return t[rows][:, s].median(dim=-1).values.T
 
-        def packed(t, rows=keep, encode=pack):
-            return ";".join(encode(p) for p in t.numpy())
+        def packed(t, encode=pack):  # (σ, stored layers) → one string
+            return encode(t.numpy())
 
         h = median(log_h)
         record = {

@@ -50,9 +50,24 @@ def test_batched_normalisation_is_pytorchs_modules_per_network():
     )
     batch = nn.BatchNorm1d(8, affine=False).double().train()
     layer = nn.LayerNorm(8, elementwise_affine=False).double()
-    for k in range(5):
-        torch.testing.assert_close(snippet.normalise(z, "batch")[k], batch(z[k]))
-        torch.testing.assert_close(snippet.normalise(z, "layer")[k], layer(z[k]))
+    for norm, module, dim in (("batch", batch, 1), ("layer", layer, 2)):
+        u, scale = snippet.normalise(z, norm)
+        for k in range(5):  # the very numbers the module gives each network alone
+            torch.testing.assert_close(u[k], module(z[k]), rtol=0, atol=0)
+        variance = z.var(dim=dim, unbiased=False, keepdim=True)
+        torch.testing.assert_close(scale, (variance + 1e-5).rsqrt(), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("norm", snippet.NORMS)
+def test_written_out_normalisation_backward_is_autograds(norm):
+    rng = torch.Generator().manual_seed(3)
+    z = torch.randn(4, 16, 8, dtype=torch.float64, generator=rng) * 5 + 2
+    g = torch.randn(4, 16, 8, dtype=torch.float64, generator=rng)
+    z.requires_grad_()
+    u, scale = snippet.normalise(z, norm)
+    (expected,) = torch.autograd.grad((u * g).sum(), z)
+    got = snippet.normalise_backward(g, u.detach(), scale, norm)
+    torch.testing.assert_close(got, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_pack_round_trips_to_a_hundredth_of_a_decade():
@@ -244,3 +259,112 @@ def test_page_files_hold_the_whole_grid_unchanged():
              for name, value in files.items()}
     assert sizes["first"] <= 4 * 1024, sizes["first"]
     assert max(sizes.values()) <= 16 * 1024, max(sizes.items(), key=lambda item: item[1])
+
+
+# ------------------------------------------------- one program = every network alone
+
+
+def one_network(activation, norm, skip, sigma, depth, weights, inputs, readout):
+    """One network of the grid, one setting, run alone with autograd: what ``run`` computes for
+    every network at once, written plainly. weights (layers, width, width), inputs and
+    readout (batch, width) of one draw. Returns per-layer tensors (depth,) keyed as ``run``."""
+    layers = [(sigma * weights[l]).requires_grad_() for l in range(depth)]
+    branch = 1 / math.sqrt(depth) if skip == "scaled" else 1.0
+    limit = GradientFlowRecorder.SATURATION_DERIVATIVE
+    h, hidden = inputs, []
+    out = {key: [] for key in ("spread", "pre_std", "saturated", "dead", "chi", "weight")}
+    for W in layers:
+        z = h @ W
+        if norm == "batch":
+            u = nn.functional.batch_norm(z, None, None, training=True)
+        elif norm == "layer":
+            u = nn.functional.layer_norm(z, z.shape[-1:])
+        else:
+            u = z
+        y = snippet.ACTIVATIONS[activation](u)
+        h = y if skip == "none" else h + branch * y
+        hidden.append(h)
+        with torch.no_grad():  # as the diagnosis tool's forward hooks record them
+            out["spread"].append(h.std())
+            out["pre_std"].append(z.std())
+            out["weight"].append(W.norm())
+            saturated = {"tanh": 1 - y * y < limit, "sigmoid": y * (1 - y) < 0.25 * limit}
+            out["saturated"].append(
+                saturated[activation].double().mean() if activation in saturated else torch.tensor(0.0)
+            )
+            out["dead"].append(
+                (y == 0).all(dim=0).double().mean()
+                if activation in ("relu", "leaky_relu") else torch.tensor(0.0)
+            )
+            out["chi"].append(sigma**2 * snippet.DERIVATIVES[activation](u, y).square().mean())
+    grads = torch.autograd.grad((h * readout).sum(), hidden + layers)
+    out["grad_h"] = [g.norm() for g in grads[:depth]]
+    out["grad_w"] = [g.norm() for g in grads[depth:]]
+    return {key: torch.stack(values) for key, values in out.items()}
+
+
+def assert_run_is_each_network_alone(activation, norm, depths, sigmas, draws, sample=None, seed=11):
+    """``run`` over every skip, σ_w, draw and depth against ``one_network`` on each (or on the
+    ``sample`` of (σ_w index, draw) pairs): every per-layer value to rtol 1e-9, the saturated
+    and dead shares exactly."""
+    threads = torch.get_num_threads()
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)  # as the build runs it
+    try:
+        rng = torch.Generator().manual_seed(seed)
+        width, batch = 32, 16
+        weights = torch.randn(draws, max(depths), width, width, generator=rng) / math.sqrt(width)
+        inputs = torch.randn(draws, batch, width, generator=rng)
+        readout = torch.randn(draws, batch, width, generator=rng)
+        grid = snippet.run(activation, norm, depths, weights, inputs, readout, sigmas, snippet.SKIPS)
+        compared = 0
+        for depth in depths:
+            assert set(grid[depth]) == {"grad_h", "grad_w", "spread", "pre_std", "saturated", "dead",
+                                        "weight"} | ({"chi"} if norm == "none" else set())
+            for s, skip in enumerate(snippet.SKIPS):
+                for i, sigma in enumerate(sigmas):
+                    for d in range(draws):
+                        if sample is not None and (i, d) not in sample:
+                            continue
+                        alone = one_network(activation, norm, skip, sigma, depth,
+                                            weights[d], inputs[d], readout[d])
+                        where = f"{activation}/{norm}/{skip}/{depth} σ_w={sigma:.3g} draw {d}"
+                        for key, value in grid[depth].items():
+                            got = value[:, i, d] if key == "chi" else value[:, s, i, d]
+                            if key == "chi" and skip != "none":
+                                continue
+                            exact = key in ("saturated", "dead")
+                            torch.testing.assert_close(
+                                got, alone[key], rtol=0 if exact else 1e-9, atol=0,
+                                msg=lambda m: f"{where}, {key}: {m}")
+                        compared += 1
+    finally:
+        torch.set_default_dtype(torch.float32)
+        torch.set_num_threads(threads)
+    return compared
+
+
+@pytest.mark.parametrize("activation", list(snippet.ACTIVATIONS))
+def test_one_program_computes_what_each_network_computes_alone(activation):
+    """Every normalisation and skip, three σ_w (below, near and beyond the critical one), two
+    draws, three depths (so that the scaled skips' per-depth networks and the shallower
+    depths' gradients, which start part-way down, are all exercised)."""
+    for norm in snippet.NORMS:
+        compared = assert_run_is_each_network_alone(
+            activation, norm, depths=(2, 5, 9), sigmas=(0.5, 1.2, 3.0), draws=2
+        )
+        assert compared == 3 * 3 * 3 * 2
+
+
+@pytest.mark.parametrize("activation, norm", [("tanh", "none"), ("relu", "batch"), ("gelu", "layer")])
+def test_one_program_at_the_grids_own_depths(activation, norm):
+    """The grid's own depths and σ_w, sampled: at 100 layers a tanh network at σ_w = 3 is
+    chaotic (a change in the last bit of the forward pass grows to percents), so agreeing to
+    1e-9 there means each network's forward pass is the same arithmetic as alone."""
+    sigmas = snippet.SIGMAS
+    sample = {(sigmas.index(3.0), 0), (sigmas.index(4.0), 1), (min(range(len(sigmas)),
+              key=lambda i: abs(sigmas[i] - math.sqrt(2))), 2)}
+    compared = assert_run_is_each_network_alone(
+        activation, norm, depths=snippet.DEPTHS, sigmas=sigmas, draws=3, sample=sample
+    )
+    assert compared == len(snippet.DEPTHS) * len(snippet.SKIPS) * len(sample)
