@@ -99,11 +99,9 @@ def test_no_execute_switch_uses_cache_only(project):
     assert "fine                   cached" in result.stderr or "cached" in result.stderr
 
 
-def test_serve_shows_the_error_on_the_page_and_keeps_going(project):
-    code = GOOD_SNIPPET.replace('return {"value"', 'raise RuntimeError("measurement exploded")\n    return {"value"')
-    project.add_snippet("broken", code)
-    project.add_page("index", GOOD_PAGE.format(name="broken"))
-    # What `mkdocs serve` does before each rebuild: announce the command, then build.
+def serve_builds(project, after_first_build: str = "") -> subprocess.CompletedProcess:
+    """What `mkdocs serve` does: announce the command, then build (and ``after_first_build``, a
+    script run after the first build with ``build`` and ``config`` at hand)."""
     script = textwrap.dedent(
         f"""
         from mkdocs.commands.build import build
@@ -113,9 +111,16 @@ def test_serve_shows_the_error_on_the_page_and_keeps_going(project):
         build(config)
         print("BUILD RETURNED")
         """
-    )
+    ) + textwrap.dedent(after_first_build)
     env = {**os.environ, "BOOK_CACHE": str(project.root / "cache"), "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=project.root, env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", script], cwd=project.root, env=env, capture_output=True, text=True)
+
+
+def test_serve_shows_the_error_on_the_page_and_keeps_going(project):
+    code = GOOD_SNIPPET.replace('return {"value"', 'raise RuntimeError("measurement exploded")\n    return {"value"')
+    project.add_snippet("broken", code)
+    project.add_page("index", GOOD_PAGE.format(name="broken"))
+    result = serve_builds(project)
     assert result.returncode == 0 and "BUILD RETURNED" in result.stdout, result.stderr[-3000:]
     html = (project.root / "site" / "index.html").read_text()
     assert "Snippet <code>broken</code> failed" in html and "measurement exploded" in html
@@ -127,24 +132,15 @@ def test_serve_shows_the_build_seed_first_then_every_seed(project):
     the provisional folder is gone. `mkdocs build` never publishes a provisional record."""
     project.add_snippet("fine")
     project.add_page("index", GOOD_PAGE.format(name="fine"))
-    script = textwrap.dedent(
-        f"""
+    result = serve_builds(project, """
         import threading
-        from mkdocs.commands.build import build
-        from mkdocs.config import load_config
-        config = load_config({str(project.root / 'mkdocs.yml')!r})
-        config.plugins.on_startup(command="serve", dirty=False)
-        build(config)
         print("FIRST", open("site/index.html").read().count("Still checking the other seeds"))
         for thread in threading.enumerate():
             if thread.name == "book-claim-seeds":
                 thread.join()
         build(config)
         print("SECOND", open("site/index.html").read().count("Still checking the other seeds"))
-        """
-    )
-    env = {**os.environ, "BOOK_CACHE": str(project.root / "cache"), "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=project.root, env=env, capture_output=True, text=True)
+        """)
     assert result.returncode == 0 and "FIRST 1" in result.stdout and "SECOND 0" in result.stdout, (
         result.stdout + result.stderr[-3000:])
     assert "still being checked" not in (project.root / "site" / "index.html").read_text()
