@@ -179,7 +179,10 @@ class BookPlugin:
             state.editions.pop()
         state.notebook_pages.write_styles(site_dir)
         if state.outcomes and self._is_default_language(config):
-            log.info("Snippet timings:\n%s", build.timings(state))
+            # The table after a build that ran snippets; its one summary line otherwise.
+            table = build.timings(state)
+            log.info("Snippet timings:\n%s", table if any(o.seconds for o in state.outcomes) else
+                     next(line for line in table.splitlines() if " snippets: " in line))
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -96,7 +96,7 @@ def test_no_execute_switch_uses_cache_only(project):
     assert project.build().returncode == 0
     result = project.build(env={"BOOK_EXECUTE": "0"})
     assert result.returncode == 0 and "0 executed" in result.stderr and "1 from cache" in result.stderr
-    assert "fine                   cached" in result.stderr or "cached" in result.stderr
+    assert "status" not in result.stderr  # a build that ran nothing prints the summary line, not the table
 
 
 def serve_builds(project, after_first_build: str = "") -> subprocess.CompletedProcess:
