@@ -105,6 +105,30 @@ def measure_at(module, seed: int, threads: int = 1, **overrides) -> dict:
     return results
 
 
+def keep_mathtext_parses() -> None:
+    """Make matplotlib parse each math text (``$10^{3}$``: every log axis's tick labels) once per
+    process. It keeps its last 50 parses only, and apart for each renderer, while a figure is laid
+    out with several renderers, several times, at two resolutions: most of the parsing was the
+    same text again. A parse depends on its arguments and the parser's output type alone, so
+    the kept one is the same; a matplotlib without this private method is left as it is."""
+    from matplotlib.mathtext import MathTextParser
+
+    parse = MathTextParser.__dict__.get("_parse_cached")
+    parse_once = getattr(parse, "__wrapped__", None)
+    if parse_once is None or getattr(parse, "kept", False):
+        return
+    kept: dict = {}
+
+    def parse_kept(self, s, dpi, prop, antialiased, load_glyph_flags):
+        key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags)
+        if key not in kept:
+            kept[key] = parse_once(self, s, dpi, prop, antialiased, load_glyph_flags)
+        return kept[key]
+
+    parse_kept.kept = True
+    MathTextParser._parse_cached = parse_kept
+
+
 def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     """Draw the snippet's figures for every palette in THEMES; return {name: {alt, light, dark}}.
 
@@ -117,6 +141,7 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    keep_mathtext_parses()
     try:
         style = importlib.import_module(STYLE_MODULE)
     except ImportError:
