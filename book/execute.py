@@ -129,6 +129,32 @@ def keep_mathtext_parses() -> None:
     MathTextParser._parse_cached = parse_kept
 
 
+def keep_text_metrics() -> None:
+    """Make matplotlib measure each text once per process for each kind of renderer. It keeps
+    the sizes apart for each renderer, and every savefig makes two, every change of a figure's
+    size another: the same texts were measured again and again. A size depends on the text, its
+    font, the renderer's kind and resolution and the hinting alone, so the kept one is the
+    same; a matplotlib without this private function is left as it is."""
+    import matplotlib
+    import matplotlib.text
+
+    measure = getattr(matplotlib.text, "_get_text_metrics_with_cache", None)
+    if measure is None or getattr(measure, "kept", False):
+        return
+    kept: dict = {}
+
+    def measure_kept(renderer, text, fontprop, ismath, dpi):
+        inner = getattr(renderer, "_renderer", renderer)  # a MixedModeRenderer draws with another
+        key = (type(renderer), type(inner), getattr(inner, "dpi", None), matplotlib.rcParams["text.hinting"],
+               matplotlib.rcParams["text.hinting_factor"], text, fontprop.copy(), ismath, dpi)
+        if key not in kept:
+            kept[key] = measure(renderer, text, fontprop, ismath, dpi)
+        return kept[key]
+
+    measure_kept.kept = True
+    matplotlib.text._get_text_metrics_with_cache = measure_kept
+
+
 def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     """Draw the snippet's figures for every palette in THEMES; return {name: {alt, light, dark}}.
 
@@ -142,6 +168,7 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     import matplotlib.pyplot as plt
 
     keep_mathtext_parses()
+    keep_text_metrics()
     try:
         style = importlib.import_module(STYLE_MODULE)
     except ImportError:

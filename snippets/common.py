@@ -250,7 +250,7 @@ def fit_to_phone(fig) -> None:
     def drawn_width() -> float:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # constrained layout's warning when the axes collapse
-            fig.draw_without_rendering()
+            fig.draw_without_rendering()  # laid out, not rasterised: only sizes are read
         return fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
 
     def narrow() -> float:
