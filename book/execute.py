@@ -105,6 +105,56 @@ def measure_at(module, seed: int, threads: int = 1, **overrides) -> dict:
     return results
 
 
+def keep_mathtext_parses() -> None:
+    """Make matplotlib parse each math text (``$10^{3}$``: every log axis's tick labels) once per
+    process. It keeps its last 50 parses only, and apart for each renderer, while a figure is laid
+    out with several renderers, several times, at two resolutions: most of the parsing was the
+    same text again. A parse depends on its arguments and the parser's output type alone, so
+    the kept one is the same; a matplotlib without this private method is left as it is."""
+    from matplotlib.mathtext import MathTextParser
+
+    parse = MathTextParser.__dict__.get("_parse_cached")
+    parse_once = getattr(parse, "__wrapped__", None)
+    if parse_once is None or getattr(parse, "kept", False):
+        return
+    kept: dict = {}
+
+    def parse_kept(self, s, dpi, prop, antialiased, load_glyph_flags):
+        key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags)
+        if key not in kept:
+            kept[key] = parse_once(self, s, dpi, prop, antialiased, load_glyph_flags)
+        return kept[key]
+
+    parse_kept.kept = True
+    MathTextParser._parse_cached = parse_kept
+
+
+def keep_text_metrics() -> None:
+    """Make matplotlib measure each text once per process for each kind of renderer. It keeps
+    the sizes apart for each renderer, and every savefig makes two, every change of a figure's
+    size another: the same texts were measured again and again. A size depends on the text, its
+    font, the renderer's kind and resolution and the hinting alone, so the kept one is the
+    same; a matplotlib without this private function is left as it is."""
+    import matplotlib
+    import matplotlib.text
+
+    measure = getattr(matplotlib.text, "_get_text_metrics_with_cache", None)
+    if measure is None or getattr(measure, "kept", False):
+        return
+    kept: dict = {}
+
+    def measure_kept(renderer, text, fontprop, ismath, dpi):
+        inner = getattr(renderer, "_renderer", renderer)  # a MixedModeRenderer draws with another
+        key = (type(renderer), type(inner), getattr(inner, "dpi", None), matplotlib.rcParams["text.hinting"],
+               matplotlib.rcParams["text.hinting_factor"], text, fontprop.copy(), ismath, dpi)
+        if key not in kept:
+            kept[key] = measure(renderer, text, fontprop, ismath, dpi)
+        return kept[key]
+
+    measure_kept.kept = True
+    matplotlib.text._get_text_metrics_with_cache = measure_kept
+
+
 def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     """Draw the snippet's figures for every palette in THEMES; return {name: {alt, light, dark}}.
 
@@ -117,6 +167,8 @@ def save_figures(module, snippet_id: str, results: dict, out_dir: Path) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    keep_mathtext_parses()
+    keep_text_metrics()
     try:
         style = importlib.import_module(STYLE_MODULE)
     except ImportError:

@@ -250,7 +250,7 @@ def fit_to_phone(fig) -> None:
     def drawn_width() -> float:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # constrained layout's warning when the axes collapse
-            fig.canvas.draw()
+            fig.draw_without_rendering()  # laid out, not rasterised: only sizes are read
         return fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches
 
     def narrow() -> float:
@@ -305,7 +305,7 @@ def _lay_out_wide_legends(fig) -> bool:
         moved.append((ax, legend.legend_handles, [text.get_text() for text in legend.get_texts()],
                       legend.get_texts()[0].get_fontsize(), getattr(legend, "_ncols", 1)))
         legend.remove()
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     for ax, handles, labels, fontsize, columns in moved:
         # Just below the axes' tick labels and axis label, whatever the axes' height becomes.
         below = (ax.get_window_extent(renderer).y0 - ax.get_tightbbox(renderer).y0) / inches * 72
@@ -316,7 +316,7 @@ def _lay_out_wide_legends(fig) -> bool:
             if legend.get_window_extent(renderer).width <= PHONE_WIDTH * inches * 0.95:
                 break
         laid_out.append((legend, 0.0))
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     # The axes keep their height: the figure grows by what the legends now take.
     added_height = sum(legend.get_window_extent(renderer).height / inches - before for legend, before in laid_out)
     width, height = fig.get_size_inches()
