@@ -69,14 +69,20 @@ def peer_seconds(notebooks: list[Path], work: Path) -> float:
     another. A notebook measures seed 0 only, draws the light figures, and checks the claims
     at that seed."""
     environment = {**os.environ, "PYTHONPATH": str(REPO), "NO_MKDOCS_2_WARNING": "1"}
-    start = time.perf_counter()
-    for notebook in notebooks:
-        command = [sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook",
-                   "--output-dir", str(work / "peer"), "--ExecutePreprocessor.timeout=1200", str(notebook)]
-        result = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.exit(f"the peer failed on {notebook.name}:\n{result.stderr[-4000:]}")
-    return time.perf_counter() - start
+    # A notebook runs in its own folder and finds the repository above it, as a reader's does.
+    inside = Path(tempfile.mkdtemp(prefix="bench-peer-", dir=REPO / ".cache"))
+    try:
+        copies = [Path(shutil.copy(notebook, inside)) for notebook in notebooks]
+        start = time.perf_counter()
+        for notebook in copies:
+            command = [sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook",
+                       "--output-dir", str(work / "peer"), "--ExecutePreprocessor.timeout=1200", str(notebook)]
+            result = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True)
+            if result.returncode != 0:
+                sys.exit(f"the peer failed on {notebook.name}:\n{result.stderr[-4000:]}")
+        return time.perf_counter() - start
+    finally:
+        shutil.rmtree(inside, ignore_errors=True)
 
 
 def process_seconds(log: str) -> float:
