@@ -36,6 +36,12 @@ def prepare(state: BuildState, strict: bool) -> None:
         return
     start = time.perf_counter()
     outcomes = runner.run_all(root, options, first_seed_only=state.serving)
+    for outcome in outcomes:
+        # A provisional record whose other seeds failed twice in the background: the failure is
+        # what the page shows (until the snippet changes), and they are not run again.
+        errors = state.failed_checks.get(str(outcome.entry.path), []) if outcome.provisional else []
+        if len(errors) >= 2:
+            outcome.status, outcome.result, outcome.error = runner.Status.FAILED, None, errors[-1]
     middle = time.perf_counter()
     chapter_notebooks = notebooks.ensure_notebooks(root, outcomes, options) if options.notebooks else []
     state.outcomes = outcomes
@@ -81,7 +87,10 @@ def check_in_background(state: BuildState) -> None:
     log.info(f"Serving {pending} snippet(s) from their build seed; checking the other seeds in the background.")
 
     def work() -> None:
-        runner.run_all(state.root, state.options)
+        for outcome in runner.run_all(state.root, state.options):
+            if outcome.status is runner.Status.FAILED:
+                state.failed_checks.setdefault(str(outcome.entry.first_seed.path), []).append(outcome.error)
+                log.error(f"snippet '{outcome.snippet.id}' failed at its other seeds: {outcome.error}")
         checks_done_marker(state).touch()
         log.info("Every seed checked: rebuilding the site.")
 

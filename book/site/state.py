@@ -41,6 +41,8 @@ class BuildState:
     #: Under `mkdocs serve`: the thread running the other claim seeds of the snippets the
     #: first view showed from the build seed alone.
     background: threading.Thread | None = None
+    #: A provisional entry's folder → why its other seeds failed in the background, each time.
+    failed_checks: dict[str, list[str]] = field(default_factory=dict)
     #: The English edition's 404 page and sitemap, which the other editions' are merged into.
     english_templates: dict[str, str] = field(default_factory=dict)
 

@@ -149,6 +149,27 @@ def test_serve_shows_the_build_seed_first_then_every_seed(project):
     assert not list((project.root / "cache").glob("fine-*.first-seed"))
 
 
+def test_serve_shows_a_failure_at_the_other_seeds_after_a_second_try(project):
+    """Seeds 1–4 fail in the background: the next build tries them once more (a failure may be
+    passing), the one after shows the failure on the page instead of trying for ever."""
+    code = GOOD_SNIPPET.replace('    return {"value"', '    if seed:\n        raise RuntimeError("fails past the build seed")\n    return {"value"')
+    project.add_snippet("shaky", code)
+    project.add_page("index", GOOD_PAGE.format(name="shaky"))
+    wait_and_build = """
+        import threading
+        for thread in threading.enumerate():
+            if thread.name == "book-claim-seeds":
+                thread.join()
+        build(config)
+        print("STILL CHECKING", open("site/index.html").read().count("Still checking the other seeds"))
+        """
+    result = serve_builds(project, wait_and_build + wait_and_build)
+    assert result.returncode == 0 and result.stdout.count("STILL CHECKING 1") == 1, result.stdout + result.stderr[-3000:]
+    assert "STILL CHECKING 0" in result.stdout and "failed at its other seeds" in result.stderr
+    html = (project.root / "site" / "index.html").read_text()
+    assert "Snippet <code>shaky</code> failed" in html and "fails past the build seed" in html
+
+
 def test_page_that_prints_a_not_applicable_value(project):
     """A value the snippet marks as not applicable (None) never reaches the prose as a number."""
     code = GOOD_SNIPPET.replace('"profile": [1.0, 0.5, 0.25]}', '"profile": [1.0, 0.5, 0.25], "diverged_at": None}')
