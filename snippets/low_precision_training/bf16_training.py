@@ -20,6 +20,7 @@ from snippets.common import Claim, generator, new_figure, rounded
 
 # --8<-- [start:measure]
 MODES = ("bf16_plain", "float32_master", "bf16_kahan", "bf16_stochastic")
+STALL_WINDOW = 200  # a run whose weights did not change in its last 200 steps has stalled
 
 
 def to_bf16(x: torch.Tensor) -> torch.Tensor:
@@ -122,11 +123,11 @@ def measure(
             }
             for i, m in enumerate(MODES)
         },
-        # the loss above the least-squares floor, as a share of the plain run's
-        "stochastic_excess_share": rounded(
-            float((excess["bf16_stochastic"] / excess["bf16_plain"]).median())
-        ),
-        "plain_stalled_runs": int((last_change[plain] < steps - 200).sum()),
+        # the loss above the least-squares floor, as a share of the plain run's (worst run)
+        "excess_share": {
+            m: rounded(float((excess[m] / excess["bf16_plain"]).max())) for m in MODES
+        },
+        "plain_stalled_runs": int((last_change[plain] < steps - STALL_WINDOW).sum()),
         "plain_last_move_median": int(last_change[plain].median()),
         "plain_final_max_log2_ratio": rounded(float(torch.log2(ratio.max()))),
         "runs": runs,
@@ -149,18 +150,25 @@ def plot(results: dict) -> dict:
     fig, ax = new_figure(width=6.6, height=3.4)
     curve = np.array(results["curve"])
     steps = np.arange(len(curve)) * results["record_every"]
-    styles = {"float32_master": "-", "bf16_kahan": "--", "bf16_plain": "-", "bf16_stochastic": "-"}
+    # the three fixes overlap: told apart by line style and width
+    styles = {
+        "bf16_plain": ("-", 1.5),
+        "float32_master": ("-", 3.5),
+        "bf16_kahan": ("--", 2.0),
+        "bf16_stochastic": (":", 2.0),
+    }
     for i, mode in enumerate(results["modes"]):
-        ax.semilogy(steps, curve[:, i], styles[mode], label=LABELS[mode], color=f"C{i}")
+        style, width = styles[mode]
+        ax.semilogy(steps, curve[:, i], style, lw=width, label=LABELS[mode], color=f"C{i}")
     ax.axhline(results["floor_median"], color="C6", lw=0.8, ls=":", label="least-squares floor")
     ax.set(xlabel="step", ylabel="training loss (median of runs)")
     ax.legend(fontsize=9)
     alt = (
         "Training loss against step on a log axis, the median of the runs, for four ways of "
         "storing the weights. All four fall together at first; the plain bfloat16 run then "
-        "flattens far above the others and stays there. The float32 master and the Kahan "
-        "runs fall to the least-squares floor, on top of each other; the stochastic-rounding"
-        " run follows them and levels off a little above the floor."
+        "flattens far above the others and stays there. The float32 master, Kahan and "
+        "stochastic-rounding runs fall together to the least-squares floor, drawn on top of "
+        "one another."
     )
     return {"curves": (fig, alt)}
 
@@ -174,13 +182,13 @@ CLAIMS = (
         "With plain bfloat16 updates the loss stalls far above the float32 master run's "
         "(final loss over the master run's, median of the runs).",
         lambda r: r["ratio_to_master"]["bf16_plain"]["median"],
-        at_least=3.0,
+        at_least=20.0,
         fmt=".3g",
     ),
     Claim(
         "plain_bf16_weights_stop_moving",
         "The plain bfloat16 weights stop moving: runs whose weights did not change in the "
-        "last two hundred steps.",
+        "last [[setup.STALL_WINDOW]] steps.",
         lambda r: r["plain_stalled_runs"],
         at_least=14,
         out_of=16,
@@ -195,20 +203,19 @@ CLAIMS = (
         fmt=".2f",
     ),
     Claim(
-        "kahan_matches_master",
-        "Kahan-compensated bfloat16 updates end at the float32 master run's loss (final "
-        "loss over the master run's, worst run).",
-        lambda r: r["ratio_to_master"]["bf16_kahan"]["max"],
-        at_most=1.05,
-        fmt=".4f",
+        "kahan_recovers_the_stall",
+        "Kahan-compensated bfloat16 updates remove the stall: what is left of the plain run's "
+        "excess loss over the least-squares floor (worst run).",
+        lambda r: r["excess_share"]["bf16_kahan"],
+        at_most=0.01,
+        fmt=".5f",
     ),
     Claim(
-        "stochastic_rounding_recovers_most",
-        "Stochastic rounding removes most of the plain run's excess loss over the "
-        "least-squares floor (share left, median of the runs).",
-        lambda r: r["stochastic_excess_share"],
-        at_most=0.05,
-        fmt=".3f",
+        "stochastic_rounding_recovers_the_stall",
+        "So does stochastic rounding (share of the plain run's excess left, worst run).",
+        lambda r: r["excess_share"]["bf16_stochastic"],
+        at_most=0.01,
+        fmt=".5f",
     ),
 )
 
