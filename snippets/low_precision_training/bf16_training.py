@@ -20,6 +20,7 @@ from snippets.common import Claim, generator, new_figure, rounded
 
 # --8<-- [start:measure]
 MODES = ("bf16_plain", "float32_master", "bf16_kahan", "bf16_stochastic")
+LR_FACTOR = 10  # the second, larger learning rate, as a multiple of lr
 STALL_WINDOW = 200  # a run whose weights did not change in its last 200 steps has stalled
 
 
@@ -67,6 +68,27 @@ def step(state: dict, gradient: torch.Tensor, lr: float, rng) -> None:
     w[stochastic] = stochastic_bf16(w[stochastic] + update[stochastic], rng)
 
 
+def train(inputs, targets, start, lr: float, steps: int, record_every: int, rng) -> tuple:
+    """All modes and runs, trained side by side: the final state, the loss curve (median
+    of the runs) and the last step at which each run's weights changed."""
+    runs, features = start.shape
+    state = {
+        "weights": to_bf16(start).expand(len(MODES), -1, -1).clone(),
+        "master": start.clone(),
+        "compensation": torch.zeros(runs, features),
+    }
+    curve, last_change = [], torch.zeros(len(MODES), runs, dtype=torch.long)
+    for t in range(steps):
+        loss, gradient = loss_and_gradient(state["weights"], inputs, targets)
+        if t % record_every == 0:
+            curve.append(loss.median(dim=1).values.tolist())
+        before = state["weights"].clone()
+        step(state, gradient, lr, rng)
+        moved = (state["weights"] != before).any(dim=2)
+        last_change[moved] = t
+    return state, curve, last_change
+
+
 def measure(
     runs: int = 16,
     samples: int = 256,
@@ -80,21 +102,9 @@ def measure(
     rng = generator(seed)
     inputs, targets = regression_data(runs, samples, features, noise, rng)
     start = torch.randn(runs, features, generator=rng)  # weights of unit scale
-    weights = to_bf16(start).expand(len(MODES), -1, -1).clone()
-    state = {
-        "weights": weights,
-        "master": start.clone(),
-        "compensation": torch.zeros(runs, features),
-    }
-    curve, last_change = [], torch.zeros(len(MODES), runs, dtype=torch.long)
-    for t in range(steps):
-        loss, gradient = loss_and_gradient(state["weights"], inputs, targets)
-        if t % record_every == 0:
-            curve.append(loss.median(dim=1).values.tolist())
-        before = state["weights"].clone()
-        step(state, gradient, lr, rng)
-        moved = (state["weights"] != before).any(dim=2)
-        last_change[moved] = t
+    state, curve, last_change = train(inputs, targets, start, lr, steps, record_every, rng)
+    # the same runs at a larger learning rate: where does the plain run stall now?
+    faster, _, _ = train(inputs, targets, start, LR_FACTOR * lr, steps, record_every, rng)
     loss, gradient = loss_and_gradient(state["weights"], inputs, targets)
     final = loss  # (mode, run)
     reference = final[MODES.index("float32_master")]
@@ -106,6 +116,9 @@ def measure(
     # relative update of each plain bf16 weight at the end: below bf16's threshold?
     ratio = lr * gradient[plain].abs() / state["weights"][plain].abs()
     excess = {m: final[i] - floor.float() for i, m in enumerate(MODES)}
+    faster_excess = loss_and_gradient(faster["weights"], inputs, targets)[0][plain] - floor.float()
+    # at the stall lr·|g| ≈ 2^-9·|w|, so |g| ∝ 1/lr and the excess loss ∝ 1/lr²: exponent 2
+    lr_exponent = torch.log(excess["bf16_plain"] / faster_excess) / np.log(LR_FACTOR)
     return {
         "modes": list(MODES),
         "steps": steps,
@@ -127,6 +140,9 @@ def measure(
         "excess_share": {
             m: rounded(float((excess[m] / excess["bf16_plain"]).max())) for m in MODES
         },
+        "plain_excess_median": rounded(float(excess["bf16_plain"].median())),
+        "plain_excess_faster_median": rounded(float(faster_excess.median())),
+        "plain_excess_lr_exponent": rounded(float(lr_exponent.median())),
         "plain_stalled_runs": int((last_change[plain] < steps - STALL_WINDOW).sum()),
         "plain_last_move_median": int(last_change[plain].median()),
         "plain_final_max_log2_ratio": rounded(float(torch.log2(ratio.max()))),
@@ -216,6 +232,16 @@ CLAIMS = (
         lambda r: r["excess_share"]["bf16_stochastic"],
         at_most=0.01,
         fmt=".5f",
+    ),
+    Claim(
+        "stall_loss_falls_as_one_over_lr_squared",
+        "The plain run's excess loss at the stall falls as $1/\\mathrm{lr}^2$: a"
+        " [[setup.LR_FACTOR]] times larger learning rate divides it by that factor raised to"
+        " about the second power (the exponent, median of the runs).",
+        lambda r: r["plain_excess_lr_exponent"],
+        at_least=1.5,
+        at_most=2.5,
+        fmt=".2f",
     ),
 )
 

@@ -33,3 +33,15 @@ def test_scaling_helps_wherever_entries_underflow():
                 assert scaled < error
             else:
                 assert abs(scaled - error) < 0.1 * error
+
+
+def test_a_rounded_scale_can_land_above_the_largest_number_and_is_brought_back():
+    # what the page says "may" happen: s = 448 / amax rounded in float32, amax · s > 448
+    for amax in torch.linspace(0.5, 1.0, 2001):
+        if float(amax * (448.0 / amax)) > 448.0:
+            break
+    else:
+        raise AssertionError("no amax in the range lands above 448 after scaling")
+    g = torch.stack([amax, amax / 3])
+    row = snippet.round_trip(g, torch.float8_e4m3fn, scaled=True)
+    assert row["just_above"] == 1 and row["saturated"] == 0.0 and row["finite"]
