@@ -71,6 +71,8 @@ def measure(depth: int = 12, width: int = 64, batch: int = 64, seed: int = 0) ->
     info = {name: torch.finfo(dtype) for name, dtype in FORMATS.items()}
     # the spread inside each tensor: largest over smallest nonzero entry, in powers of two
     spread = [float(torch.log2(g.abs().max() / g.abs()[g != 0].min())) for g in gradients]
+    every_entry = torch.cat([g.flatten() for g in gradients]).abs()
+    overall_spread = float(torch.log2(every_entry.max() / every_entry[every_entry != 0].min()))
     subnormal = {n: i.smallest_normal * i.eps for n, i in info.items()}
     return {
         "depth": depth,
@@ -81,6 +83,8 @@ def measure(depth: int = 12, width: int = 64, batch: int = 64, seed: int = 0) ->
         # e4m3fn: 2^-6 · 2^-3; e5m2: 2^-14 · 2^-2
         "range_log2": {n: rounded(float(np.log2(info[n].max / subnormal[n]))) for n in info},
         "max_spread_log2": rounded(max(spread)),
+        # over the whole network: largest entry over smallest nonzero one, in powers of two
+        "overall_spread_log2": rounded(overall_spread),
         "unscaled_e4m3_layers_mostly_lost": sum(
             v > 0.5 for v in by_case["e4m3_unscaled"]["underflow"]
         ),
@@ -168,6 +172,14 @@ CLAIMS = (
         lambda r: r["unscaled_e4m3_layers_mostly_lost"],
         at_least=9,
         fmt="d",
+    ),
+    Claim(
+        "network_spread_exceeds_both_ranges",
+        "The network's gradient entries span more powers of two than either format's whole "
+        "range: no single scale fits them all (the network's span over e5m2's range).",
+        lambda r: r["overall_spread_log2"] / r["range_log2"]["e5m2"],
+        at_least=1.0,
+        fmt=".2f",
     ),
     Claim(
         "scaled_e4m3_keeps_entries",
