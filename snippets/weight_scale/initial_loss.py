@@ -165,12 +165,12 @@ def plot(results: dict) -> dict:
     for head in HEADS:
         ax.plot(steps, results["training"][head]["median_curve"], label=LABELS[head])
     ax.axhline(results["train_ln_c"], color="0.5", ls=":", lw=2, label="ln C")
-    ax.set(yscale="log", xlabel="Adam step", ylabel="batch cross-entropy (median of runs)",
+    ax.set(ylim=(0, None), xlabel="Adam step", ylabel="cross-entropy (median run)",
            title=f"training, C = {results['train_classes']}")
     ax.legend(fontsize=8)
     figures["hockey_stick"] = (fig, (
         "Median training loss of several runs against the Adam step for a 100-class task, "
-        "on a log axis, with a dotted line at ln C. The zero and default output layers start at ln C and fall "
+        "with a dotted line at ln C. The zero and default output layers start at ln C and fall "
         "from the first steps; the output layer with standard-normal weights starts several times higher, "
         "drops steeply for dozens of steps before it even reaches ln C — a hockey stick — and is still above "
         "the other two at the last step."

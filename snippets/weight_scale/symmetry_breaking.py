@@ -126,7 +126,8 @@ def plot(results: dict) -> dict:
             left.plot(steps, results["runs"]["adam"][f"{init}_{act}"]["loss_curve"], ls=style, color=f"C{index}",
                       label=f"{init}, {act}")
     left.set(xlabel="Adam step", ylabel="batch cross-entropy", title="training (Adam)")
-    left.legend(fontsize=8, ncols=2)
+    handles, names = left.get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=3, fontsize=8)
     labels, values = [], []
     for opt in OPTIMIZERS:
         for init in INITS:
@@ -140,7 +141,7 @@ def plot(results: dict) -> dict:
         if v == 0:
             right.text(floor * 2, y, "exactly 0", va="center", fontsize=8)
     right.set(xscale="log", xlim=(floor, 10), yticks=list(positions), yticklabels=labels,
-              xlabel="largest difference between units' weights", title="after training")
+              xlabel="max difference between units", title="after training")
     right.tick_params(axis="y", labelsize=8)
     alt = (
         "First panel: batch cross-entropy against the Adam step for MLPs initialised randomly, with one constant "
