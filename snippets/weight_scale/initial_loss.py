@@ -129,7 +129,7 @@ def measure(classes=(2, 10, 100, 1000), dim: int = 16, width: int = 64, batch: i
         "default_median_steps_to_ln_c": float(np.median(default["steps_to_ln_c"])),
         "randn_worse_runs": sum(r > d for r, d in zip(randn["final_loss"], default["final_loss"])),
         "final_loss_gap": rounded(randn["median_final_loss"] - default["median_final_loss"]),
-        "accuracy_gap": rounded(default["median_final_accuracy"] - randn["median_final_accuracy"]),
+        "accuracy_gap_points": rounded(100 * (default["median_final_accuracy"] - randn["median_final_accuracy"])),
         "randn_scale_over_default": rounded(math.sqrt(3 * width)),  # N(0, 1) against U(±1/√width): std ratio
         "randn_weight_rms_over_default": rounded(randn["final_weight_rms"] * math.sqrt(3 * width)),
         "checked_runs": len(classes) * runs,  # per output layer
