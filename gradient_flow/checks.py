@@ -80,7 +80,7 @@ def initial_loss_check(loss: Any, num_classes: int, *, tolerance: float = INITIA
     classes, 6.91 for 1000), whatever the labels. A loss far above $\\ln C$ means the logits
     are large and confidently wrong: the output layer's weights or bias are too large (a
     missing $1/\\sqrt{\\text{fan-in}}$, weights copied from a differently scaled model), and the
-    first steps of training will be spent shrinking them. A loss far below means the model
+    first steps of training will be spent undoing them. A loss far below means the model
     already knows something: fine for a pretrained model or an output bias set to the log of
     the class frequencies; otherwise, look for labels leaking into the inputs or a loss that
     is not a mean cross-entropy over `num_classes` classes.
