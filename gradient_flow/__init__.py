@@ -20,14 +20,16 @@ Modules: `gradient_flow.capture` (the recorder's hooks),
 [`gradient_flow.diagnosis`][gradient_flow.diagnosis] (thresholds, the fitted trend, flags),
 [`gradient_flow.report`][gradient_flow.report] (the text report), `gradient_flow.plotting`,
 [`gradient_flow.sinks`][gradient_flow.sinks] (TensorBoard, JSON lines, any logger),
+[`gradient_flow.checks`][gradient_flow.checks] (the initial-loss check, before the first step),
 `gradient_flow.lightning` (a PyTorch Lightning callback) and `gradient_flow.integrations`
 (a Hugging Face `TrainerCallback`), the last two optional extras.
 """
 
 from gradient_flow.capture import GradientFlowRecorder, unwrap_model, unwrap_optimizer
+from gradient_flow.checks import InitialLossCheck, initial_loss_check
 from gradient_flow.diagnosis import Flag, fitted_trend, flag_kinds
 
 __version__ = "0.2.0"
 
 __all__ = ["GradientFlowRecorder", "Flag", "unwrap_model", "unwrap_optimizer", "fitted_trend", "flag_kinds",
-           "__version__"]
+           "initial_loss_check", "InitialLossCheck", "__version__"]
