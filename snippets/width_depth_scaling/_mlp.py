@@ -9,7 +9,7 @@ layer, and one learning rate for all of them.
 
 μP (Yang & Hu 2021; Yang et al. 2022, their Table 3 for Adam), written relative to a base
 width n₀ at which it coincides with SP: input and hidden weights initialised as in SP;
-the readout's init scaled by a further n₀/n (variance ∝ 1/n²); the Adam learning rate of
+the readout's init scaled by a further √(n₀/n) (variance ∝ 1/n², not SP's 1/n); the Adam learning rate of
 the hidden and readout weights scaled by n₀/n, the input layer's kept.
 """
 
@@ -30,7 +30,7 @@ def init_weights(width: int, inputs: int, hidden_layers: int, members: int,
         w = (torch.rand(members, fan_in, fan_out, generator=rng) * 2 - 1) * bound
         weights.append(w)
     if parametrisation == "muP":
-        weights[-1] = weights[-1] * (base_width / width)
+        weights[-1] = weights[-1] * (base_width / width) ** 0.5
     return [w.requires_grad_() for w in weights]
 
 

@@ -89,7 +89,8 @@ def plot(results: dict) -> dict:
     for ax in (first, second):
         ax.set_xticks(depths, [str(L) for L in depths])
         ax.minorticks_off()
-    first.legend(fontsize=8)
+    first.set_yticks([1, 2, 4, 8], ["1", "2", "4", "8"])
+    first.legend(fontsize=8, loc="center right")
     alt = (
         "Two panels of the residual stream's size at the top of the stack against the "
         "number of blocks, 4 to 64. First panel, pre-LN blocks on log-log axes: with "

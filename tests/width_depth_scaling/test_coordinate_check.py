@@ -50,7 +50,7 @@ def test_mup_differs_from_sp_only_in_readout_init_and_rates():
     sp = init_weights(256, 4, 2, 1, "SP", 64, torch.Generator().manual_seed(0))
     mup = init_weights(256, 4, 2, 1, "muP", 64, torch.Generator().manual_seed(0))
     assert all(torch.equal(a, b) for a, b in zip(sp[:-1], mup[:-1]))
-    assert torch.allclose(mup[-1], sp[-1] * 64 / 256)
+    assert torch.allclose(mup[-1], sp[-1] * (64 / 256) ** 0.5)  # variance ∝ 1/n²
     assert lr_multipliers(256, 2, "muP", 64) == [1.0, 0.25, 0.25]
     assert lr_multipliers(64, 2, "muP", 64) == lr_multipliers(64, 2, "SP", 64)
 
