@@ -140,7 +140,7 @@ CLAIMS = (
         "Under SP the widest network, trained at the narrowest one's best learning rate, "
         "ends with a loss at least [[at_least|.0f]] times its own best: the ratio.",
         lambda r: r["SP"]["transfer_penalty"],
-        at_least=10,
+        at_least=5,
         fmt=".3g",
     ),
     Claim(
