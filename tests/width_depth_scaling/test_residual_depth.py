@@ -35,8 +35,8 @@ def test_stacked_stream_is_each_network_run_alone():
 
 
 def test_branch_multipliers():
-    assert snippet.branch_multiplier("GPT-2", 8) == 0.25
-    assert snippet.branch_multiplier("depth-muP", 16) == 0.25
+    assert snippet.branch_multiplier("gpt2", 8) == 0.25
+    assert snippet.branch_multiplier("depth_mup", 16) == 0.25
     assert snippet.branch_multiplier("unscaled", 64) == 1.0
 
 
