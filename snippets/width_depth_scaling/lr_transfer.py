@@ -73,7 +73,8 @@ def measure(steps: int = 30, batch: int = 16, inputs: int = 16, base_width: int 
             "optimum_shift": rounded(vertex(np.log(loss[-1])) - vertex(np.log(loss[0]))),
             "transfer_penalty": rounded(float(loss[-1, best[0]] / loss[-1].min())),
         }
-    out["width_ratio_log2"] = int(np.log2(WIDTHS[-1] / WIDTHS[0]))  # ∝ 1/n: this many steps
+    out["width_ratio_log2"] = int(np.log2(WIDTHS[-1] / WIDTHS[0]))
+    out["inverse_width_shift"] = -out["width_ratio_log2"]  # η ∝ 1/n: this many grid steps
     return out
 # --8<-- [end:measure]
 
