@@ -106,6 +106,12 @@ REGISTRY = {
     "float16, bfloat16": r"bfloat16",
     "loss scaling": r"loss scaling",
     "GradScaler": r"GradScaler",
+    # the width-and-depth chapter
+    "standard parametrisation (SP)": r"standard parametrisation",
+    "μP (maximal-update parametrisation)": r"μP",
+    "coordinate check": r"coordinate check",
+    "base width": r"base width",
+    "branch multiplier, depth-μP": r"depth-μP",
 }
 
 

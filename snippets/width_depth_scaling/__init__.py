@@ -1,0 +1,1 @@
+"""Width and depth: scaling a network that starts level"""
