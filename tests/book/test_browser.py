@@ -300,7 +300,7 @@ def test_math_uses_the_sites_own_math_font(browser, server):
 
 
 @pytest.mark.parametrize("query, chapter", [
-    ("遗忘门", "zh/lstm/"), ("批归一化", "zh/batch_norm/"),
+    ("遗忘门", "zh/lstm/"), ("批量归一化", "zh/batch_norm/"),
     # Measured: the deep-networks chapter first, the residual chapter second. Material's worker
     # cuts a Chinese query into words of the index but never tries the whole query (nor its
     # last character) as one word, so 残差连接 is not searched as the term itself. Strict: a

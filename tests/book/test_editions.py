@@ -138,6 +138,6 @@ def test_each_edition_searches_its_own_pages(built_site):
     from book.translations import terminology
 
     glossary = (Path(__file__).resolve().parents[2] / "docs" / "glossary.zh.md").read_text(encoding="utf-8")
-    for term in ("残差连接", "遗忘门", "批归一化", "梯度裁剪"):
+    for term in ("残差连接", "遗忘门", "批量归一化", "梯度裁剪"):
         assert term in terminology(glossary)
         assert f"\u200b{term}\u200b" in text, f"{term} is cut into pieces in the Chinese search index"

@@ -1,0 +1,198 @@
+"""The Chinese edition reads as Chinese for whatever the build measures, in the book's terms.
+
+- **Counts.** A count filled in at build time (``[[id:key|d]]``, or a value followed by 次 or
+  对) can be 0, 1 or all of the runs. Each Chinese sentence holding counts is rendered with
+  them set to each of these values, and must not read like 「4 次运行中有 0 次」, 「有 0 个」 or
+  「8 对中有 8 对」: write 「发散 0/4 次」, or wording that holds for any value. The words of
+  the claims cards (book/render/labels.py) are rendered the same way.
+- **Terms.** The retired translations (:data:`RETIRED`) appear in no Chinese page, no
+  snippet's ``.zh.toml``, no Chinese interface label and no Chinese setting of mkdocs.yml; the
+  glossary's terminology table (docs/glossary.zh.md#terminology) gives the term to use.
+- **Typography.** No space between a number and its 「%」 in Chinese text.
+
+Every ``docs/*.zh.md`` and every ``snippets/**/*.zh.toml`` is checked, new ones too.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from book.render.labels import LABELS, measured_words, spread_words
+from book.render.markdown import DIRECTIVE, FIGURE, VALUE, directive_body, lines
+from book.translations import HAN
+
+REPO = Path(__file__).resolve().parents[2]
+ZH_PAGES = sorted((REPO / "docs").glob("*.zh.md"))
+ZH_TEXTS = sorted((REPO / "snippets").glob("**/*.zh.toml"))
+
+#: Retired translation -> the term the book uses (docs/glossary.zh.md#terminology). A pattern,
+#: so that a right term containing a retired one is not caught (Jupyter 笔记本).
+RETIRED = {
+    r"剖面": "逐层梯度曲线 / 逐层比值曲线（gradient / ratio profile）",
+    r"恒定误差转盘": "恒定误差流（CEC）",
+    r"随机水平": "随机猜测水平（chance level）",
+    r"孪生": "对应的残差网络（residual twin）",
+    r"标本": "示例网络（specimen）",
+    r"中位运行": "取中位数的那次运行（median run）",
+    r"留出准确率": "留出集（验证集）上的准确率",
+    r"批归一化": "批量归一化",
+    r"批大小": "批量大小",
+    r"批次": "批量 / 小批量",
+    r"(?<!Jupyter )笔记本": "Jupyter 笔记本（notebook; 笔记 is the source note）",
+    r"受检的量": "检验量",
+    r"动力等距": "动力学等距",
+    r"首阶近似": "一阶近似",
+    r"去除每": "除以（Adam divides each update by …）",
+    r"深了[一二三四五六七八九十百\d]+倍": "深度为 … 倍",
+}
+
+#: Phrasings that read wrong for a boundary value of a count.
+WRONG_FOR_A_COUNT = {
+    r"有\s*0\s*[次个对项层步]": "「有 0 次」: a count of zero is 「没有」 or 「0/N」",
+    r"中\s*0\s*[次个对项]": "「16 次运行中 0 次」",
+    r"(\d+)\s*([次个对])[^，。；：（）]{0,12}?中有\s*\1\s*\2": "「4 次中有 4 次」: all of them is 「全部」 or 「4/4」",
+    r"(\d+)\s*([次个对])[^，。；：（）]{0,12}?中的\s*\1\s*\2": "「4 对中的 4 对」",
+}
+BOUNDARY_VALUES = (0, 1, 4)  # none, one, all (every count of a sentence set to the same value)
+COUNT_AFTER = re.compile(r"^\s*[次对]")
+SENTENCE = re.compile(r"[^。；！？\n]+")
+
+
+def _count_directive(body: str, after: str) -> bool:
+    value = VALUE.match(body)
+    return bool(value) and (value.group("fmt") == "d" or bool(COUNT_AFTER.match(after)))
+
+
+def rendered(sentence: str, count: int) -> str:
+    """``sentence`` with every count filled with ``count`` and every other value with a marker
+    (a figure's caption is kept, its own values filled the same way)."""
+
+    def replace(match: re.Match) -> str:
+        body = directive_body(match).strip()
+        figure = FIGURE.match(body)
+        if figure:
+            return rendered(figure.group("caption") or "", count)
+        return str(count) if _count_directive(body, sentence[match.end():]) else "⟨值⟩"
+
+    return DIRECTIVE.sub(replace, sentence)
+
+
+def wrong_counts(text: str) -> list[str]:
+    """Each sentence of ``text`` that reads wrong when its counts are 0, 1 or all."""
+    found = []
+    for sentence in SENTENCE.findall(text):
+        if not any(_count_directive(directive_body(m).strip(), sentence[m.end():]) or FIGURE.match(directive_body(m).strip())
+                   for m in DIRECTIVE.finditer(sentence)):
+            continue
+        for count in BOUNDARY_VALUES:
+            filled = rendered(sentence, count)
+            for pattern, why in WRONG_FOR_A_COUNT.items():
+                if re.search(pattern, filled):
+                    found.append(f"{why}: “{filled.strip()}”")
+    return found
+
+
+def _prose_of_page(path: Path) -> list[tuple[int, str]]:
+    return [(line.number, line.text) for line in lines(path.read_text(encoding="utf-8")) if line.prose]
+
+
+def _texts_of_toml(path: Path) -> list[tuple[str, str]]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    texts = [("title", data.get("title", ""))]
+    for table in ("figures", "claims", "shown"):
+        texts += [(f"[{table}] {key}", text) for key, text in data.get(table, {}).items()]
+    return texts
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(REPO).as_posix()
+
+
+@pytest.mark.parametrize("page", ZH_PAGES, ids=[p.name for p in ZH_PAGES])
+def test_a_count_reads_right_for_none_one_and_all(page):
+    problems = [f"{_rel(page)} line {n}: {p}" for n, text in _prose_of_page(page) for p in wrong_counts(text)]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_count_in_a_snippets_chinese_text_reads_right_for_none_one_and_all():
+    problems = [f"{_rel(path)} {where}: {p}" for path in ZH_TEXTS for where, text in _texts_of_toml(path)
+                for p in wrong_counts(text)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cards_count_reads_right_for_none_one_and_all():
+    class Runs:
+        at_least, at_most, out_of = 1, None, 4
+
+        def number(self, value):
+            return f"{value:g}"
+
+    for count in BOUNDARY_VALUES:
+        for words in (measured_words(Runs(), float(count), "zh"), spread_words(Runs(), [float(count)] * 2, "zh")):
+            assert not [p for p in WRONG_FOR_A_COUNT if re.search(p, words)], words
+
+
+def test_the_count_check_catches_a_planted_zero():
+    planted = "不裁剪时，[[s:runs]] 次运行中有 [[s:blew_up|d]] 次发散。"
+    assert any("有 0 次" in p for p in wrong_counts(planted)), wrong_counts(planted)
+    assert any("4 次运行中有 4 次" in p for p in wrong_counts(planted))
+    pair = "预热在 [[w:networks]] 对中有 [[w:better|d]] 对里更低。"
+    assert wrong_counts(pair)
+    assert not wrong_counts("不裁剪时，运行发散 [[s:blew_up|d]]/[[s:runs]] 次。")
+    assert not wrong_counts("一个有 [[s:hidden]] 个单元的 tanh RNN。")  # a size, not a count
+
+
+def _chinese_settings() -> str:
+    """The Chinese edition's own settings in mkdocs.yml (its language's block)."""
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    return text.split("- locale: zh", 1)[1].split("\n  - ", 1)[0]
+
+
+def _chinese_interface_texts() -> list[tuple[str, str]]:
+    texts = [(f"book/render/labels.py zh {k}", v) for k, v in LABELS["zh"].items()]
+    texts.append(("mkdocs.yml (the zh language)", _chinese_settings()))
+    for path in sorted((REPO / "overrides").glob("**/*.html")) + sorted((REPO / "docs" / "javascripts").glob("*.js")):
+        texts += [(f"{_rel(path)}", line) for line in path.read_text(encoding="utf-8").splitlines() if HAN.search(line)]
+    return texts
+
+
+def retired_terms(text: str) -> list[str]:
+    return [f"「{m.group(0)}」 → {RETIRED[p]}" for p in RETIRED for m in re.finditer(p, text)]
+
+
+def test_no_retired_term_in_the_chinese_edition():
+    problems = []
+    for page in ZH_PAGES:
+        problems += [f"{_rel(page)} line {n}: {t}" for n, text in _prose_of_page(page) for t in retired_terms(text)]
+    for path in ZH_TEXTS:
+        problems += [f"{_rel(path)} {where}: {t}" for where, text in _texts_of_toml(path) for t in retired_terms(text)]
+    problems += [f"{where}: {t}" for where, text in _chinese_interface_texts() for t in retired_terms(text)]
+    assert not problems, "use the glossary's terms (docs/glossary.zh.md#terminology):\n" + "\n".join(problems)
+
+
+def test_the_retired_term_check_can_fail():
+    assert retired_terms("普通网络的梯度剖面，及其残差孪生网络")
+    assert not retired_terms("本章的 Jupyter 笔记本，逐层梯度曲线")
+
+
+def test_the_glossary_table_gives_the_terms_that_replace_the_retired_ones():
+    from book.translations import terminology
+
+    terms = terminology((REPO / "docs" / "glossary.zh.md").read_text(encoding="utf-8"))
+    for term in ("逐层梯度曲线", "逐层比值曲线", "恒定误差流", "随机猜测水平", "示例网络", "批量归一化", "批量大小",
+                 "检验量", "动力学等距", "百分点"):
+        assert term in terms, f"docs/glossary.zh.md's terminology table lacks {term}"
+
+
+SPACED_PERCENT = re.compile(r"(?:\d|\]\])[ \u00a0]+[%％]|[ \u00a0]+[%％](?=\s*[\u4e00-\u9fff，。；）])")
+
+
+@pytest.mark.parametrize("page", ZH_PAGES, ids=[p.name for p in ZH_PAGES])
+def test_no_space_before_a_percent_sign(page):
+    problems = [f"{_rel(page)} line {n}: {text.strip()[:80]}" for n, text in _prose_of_page(page)
+                if SPACED_PERCENT.search(re.sub(r"`[^`]*`|\$[^$]*\$", "", text))]
+    assert not problems, "write 25%, not 25 %, in Chinese text:\n" + "\n".join(problems)
