@@ -196,3 +196,106 @@ def test_no_space_before_a_percent_sign(page):
     problems = [f"{_rel(page)} line {n}: {text.strip()[:80]}" for n, text in _prose_of_page(page)
                 if SPACED_PERCENT.search(re.sub(r"`[^`]*`|\$[^$]*\$", "", text))]
     assert not problems, "write 25%, not 25 %, in Chinese text:\n" + "\n".join(problems)
+
+
+STRAY_SPACE = re.compile(r"[\u4e00-\u9fff，。；：、][ \u00a0]+[\u4e00-\u9fff，。；：、]")
+
+
+@pytest.mark.parametrize("page", ZH_PAGES, ids=[p.name for p in ZH_PAGES])
+def test_no_space_between_chinese_characters(page):
+    problems = [f"{_rel(page)} line {n}: {text.strip()[:80]}" for n, text in _prose_of_page(page)
+                if STRAY_SPACE.search(re.sub(r"`[^`]*`|\$[^$]*\$|\[\[[^\]]*\]\]", "X", text))]
+    assert not problems, "a stray space between Chinese characters:\n" + "\n".join(problems)
+
+
+# --- A figure's Chinese alt text: its numbers are filled from the results, as the English one's are.
+
+#: .zh.toml files whose figures' alt texts still type numbers (each is rendered from results in
+#: English by plot()). Strict: a listed file that types none any more fails, so the list only shrinks.
+PENDING_ALT_TEXTS = (
+    "activation_depth_gradients", "activation_derivatives", "saturation_large_weights", "bn_gradient_explosion",
+    "bn_sigmoid_training", "weight_decay_gain", "linear_mlp_gradients",
+    "diagnosis_atlas", "explorer_grid", "outlier_gradient_share",
+    "lstm_forget_gate", "rnn_gradient_through_time", "float16_underflow", "loss_scaling", "deep_linear_training",
+    "jacobian_spectrum", "greedy_pretraining", "pretraining_finetune", "dead_relu_units", "deep_relu_init",
+    "relu_family_derivatives", "residual_branch_variants", "residual_gradient_profiles", "residual_training",
+    "layernorm_batch_independence", "postln_preln_gradients", "residual_stream_gradients", "warmup_training",
+    "forward_histograms", "mean_field_factor", "pytorch_default_init", "tanh_scale_depth_map",
+)
+
+
+def typed_numbers_in_alt(text: str) -> list[str]:
+    """The numbers typed in an alt text (its fields, formulas, names and exact constants aside)."""
+    from tests.book.test_prose_numbers import CONSTANTS, DIGIT, NUMBER, prose
+
+    line = prose(text)
+    for constant in CONSTANTS:
+        line = constant.sub(" ", line)
+    return [m.group(0) for m in NUMBER.finditer(line) if DIGIT.search(m.group(0).strip(" .,-–/"))]
+
+
+def test_a_chinese_alt_text_types_no_number():
+    problems, clean = [], []
+    for path in ZH_TEXTS:
+        figures = tomllib.loads(path.read_text(encoding="utf-8")).get("figures", {})
+        typed = {name: typed_numbers_in_alt(text) for name, text in figures.items()}
+        typed = {name: numbers for name, numbers in typed.items() if numbers}
+        snippet = path.name.removesuffix(".zh.toml")
+        if snippet in PENDING_ALT_TEXTS:
+            if not typed:
+                clean.append(snippet)
+            continue
+        problems += [f"{_rel(path)} [figures] {name}: typed {numbers}" for name, numbers in typed.items()]
+    assert not problems, ("fill each number of a figure's Chinese alt text from the results ([[KEY|FMT]]) or the "
+                          "setup ([[setup.NAME|FMT]]), as plot() fills the English:\n" + "\n".join(problems))
+    assert not clean, f"these alt texts type no number any more: take them off PENDING_ALT_TEXTS: {clean}"
+
+
+def test_the_alt_text_check_catches_a_typed_count():
+    assert typed_numbers_in_alt("第一幅子图：16 次运行中有 14 次发散。") == ["16", "14"]
+    assert typed_numbers_in_alt("发散 [[arms.unclipped.blew_up|d]]/[[runs|d]] 次，float16 下为 0。") == []
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"(?<![A-Za-z_\d.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![A-Za-z_\d])", text)
+
+
+def _matches(number: str, english: list[str]) -> bool:
+    decimals = len(number.split(".")[1]) if "." in number and "e" not in number.lower() else 0
+    return any(abs(round(float(e), decimals) - float(number)) < 1e-9 or e == number for e in english)
+
+
+def test_a_filled_chinese_alt_text_shows_the_english_ones_numbers():
+    """Rendered from the cached results: every number of a Chinese alt text is one the English
+    alt text of the same figure shows (a typed number that went stale fails here)."""
+    import json
+
+    from book.cache import CacheEntry
+    from book.options import Options
+    from book.render.figures import filled_alt
+    from book.render.views import SnippetView
+    from book.snippets import discover
+    from book.translations import load
+
+    options, problems, checked = Options.from_env({}), [], 0
+    for snippet in discover(REPO):
+        entry = CacheEntry.of(snippet, REPO, options)
+        if not entry.result_path.is_file():
+            continue
+        result = json.loads(entry.result_path.read_text(encoding="utf-8"))
+        text = load(REPO, snippet.path.relative_to(REPO).as_posix())
+
+        source = snippet.path.relative_to(REPO).as_posix()
+        view = SnippetView(snippet.id, source, result, code=snippet.path.read_text(encoding="utf-8"))
+        for name, figure in result["figures"].items():
+            if name not in text.figures or "[[" not in text.figures[name]:
+                continue
+            chinese = filled_alt(text, name, view, "zh")
+            checked += 1
+            english = _numbers(figure["alt"])
+            stale = [n for n in _numbers(chinese) if not _matches(n, english)]
+            if stale:
+                problems.append(f"{text.path} [figures] {name}: {stale} are not in the English alt text “{figure['alt']}”")
+    if not checked:
+        pytest.skip("no cached result of a snippet whose Chinese alt text has fields (build the site first)")
+    assert not problems, "\n".join(problems)
