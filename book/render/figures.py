@@ -49,7 +49,8 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     figure = figures[name]
     alt = (filled_alt(text, name, view, language) if text else figure["alt"]).replace("\n", " ")
     data = posixpath.relpath(f"results/{view.id}.json", posixpath.dirname(page) or ".")
-    links = [f"[{LABELS[language]['data']}]({data})"]
+    note = LABELS[language]["figure_note"]
+    links = ([f'<span class="book-figure-note">{note}</span>'] if note else []) + [f"[{LABELS[language]['data']}]({data})"]
     url = source_url(view.source)
     if url:
         links.append(f"[{LABELS[language]['source']}]({url})")

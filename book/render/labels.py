@@ -26,6 +26,7 @@ LABELS = {
         "tests": "The same checks run as tests in {tests}.",
         "no_result": "The experiment <code>{id}</code> has no result, so its claims could not be checked: {reason}",
         "fold": "Show all {lines} lines",  # book.js relabels it as it toggles
+        "figure_note": "",  # the figures are drawn in English: nothing to say
         "permalink": "Permanent link",  # a heading's anchor (the toc extension writes the English)
         # A claim's check, its measured value, its spread over the seeds (CHECK_PHRASES).
         "true": "is true", "value": "value", "holds": "true", "fails": "false", "none": "none of {runs} runs",
@@ -51,6 +52,8 @@ LABELS = {
         "no_result": "实验 <code>{id}</code> 没有结果，因此无法检验它的结论：{reason}",
         "fold": "显示全部 {lines} 行",
         "permalink": "本节链接",
+        # matplotlib draws the figures once, in English, for both editions (首页 says why).
+        "figure_note": "图中标注为英文",
         "still_checking": "仍在后台检验中（mkdocs serve）",
         "true": "成立", "value": "测量值", "holds": "成立", "fails": "不成立", "none": "{runs} 次运行中没有一次",
         "all": "全部 {runs} 次运行", "between": "{runs} 次运行中 {low} 到 {high} 次", "at_least": "{runs} 次运行中至少 {low} 次",
