@@ -155,6 +155,9 @@ def _chinese_settings() -> str:
 def _chinese_interface_texts() -> list[tuple[str, str]]:
     texts = [(f"book/render/labels.py zh {k}", v) for k, v in LABELS["zh"].items()]
     texts.append(("mkdocs.yml (the zh language)", _chinese_settings()))
+    # The English glossary's table of the Chinese terms (docs/glossary.md#terminology).
+    table = (REPO / "docs" / "glossary.md").read_text(encoding="utf-8").split("{ #terminology }", 1)[-1]
+    texts += [("docs/glossary.md#terminology", line) for line in table.splitlines() if HAN.search(line)]
     for path in sorted((REPO / "overrides").glob("**/*.html")) + sorted((REPO / "docs" / "javascripts").glob("*.js")):
         texts += [(f"{_rel(path)}", line) for line in path.read_text(encoding="utf-8").splitlines() if HAN.search(line)]
     return texts
