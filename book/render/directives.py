@@ -16,6 +16,9 @@ from book.render.views import SnippetView
 from book.translations import TranslationError
 
 SETUP = "setup"
+#: A share's difference in percentage points (``pp1``: 0.034 -> "3.4"), which the prose follows
+#: with its unit ("3.4 个百分点"); a ``%`` format would read as a share of the samples.
+POINTS = re.compile(r"pp(\d)")
 
 #: How a page draws a figure directive: (snippet's view, figure name, caption filled) -> Markdown.
 DrawFigure = Callable[[SnippetView, str, str], str]
@@ -72,7 +75,11 @@ class Directives:
         """A value directive's text: its value, looked up and formatted."""
         view = self.view(snippet_id)
         try:
-            return format_number(lookup_value(view, key), fmt, self.language)
+            value = lookup_value(view, key)
+            points = POINTS.fullmatch(fmt or "")
+            if points and isinstance(value, (int, float)) and not isinstance(value, bool):
+                return format_number(value * 100, f".{points.group(1)}f", self.language)
+            return format_number(value, fmt, self.language)
         except PageError as exc:
             raise PageError(f"result key '{snippet_id}:{key}' {exc}", kind="key", snippet=snippet_id) from None
 

@@ -47,9 +47,10 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
     if name not in figures:
         raise PageError(f"figure '{view.id}:{name}' does not exist (snippet draws: {', '.join(sorted(figures))})")
     figure = figures[name]
-    alt = (text.figure_alt(name) if text else figure["alt"]).replace("\n", " ")
+    alt = (filled_alt(text, name, view, language) if text else figure["alt"]).replace("\n", " ")
     data = posixpath.relpath(f"results/{view.id}.json", posixpath.dirname(page) or ".")
-    links = [f"[{LABELS[language]['data']}]({data})"]
+    note = LABELS[language]["figure_note"]
+    links = ([f'<span class="book-figure-note">{note}</span>'] if note else []) + [f"[{LABELS[language]['data']}]({data})"]
     url = source_url(view.source)
     if url:
         links.append(f"[{LABELS[language]['source']}]({url})")
@@ -61,6 +62,25 @@ def render_figure(view: SnippetView, name: str, caption: str, page: str, source_
         f'<figcaption markdown="span">{caption_html}<span class="book-figure-links">{" · ".join(links)}</span></figcaption>\n'
         f"</figure>\n"
     )
+
+
+def filled_alt(text: SnippetText, name: str, view: SnippetView, language: str) -> str:
+    """Figure ``name``'s alt text in ``text``'s language, its fields filled from the snippet's
+    results (``[[arms.clipped.blew_up|d]]``) or setup (``[[setup.lr|g]]``), as the English alt
+    text is filled by ``plot()``: a number in it is measured, never typed."""
+    from book.claims import FIELD
+    from book.render.directives import lookup_value
+    from book.render.numbers import format_number
+
+    def replace(match: re.Match) -> str:
+        key = match.group("key")
+        try:
+            return format_number(lookup_value(view, key), match.group("fmt"), language)
+        except PageError as exc:
+            raise PageError(f"{text.path}: figure '{name}''s alt text: '{key}' {exc}", kind="key",
+                            snippet=view.id) from None
+
+    return FIELD.sub(replace, text.figure_alt(name))
 
 
 def _sized(size: tuple[int, int] | None) -> str:

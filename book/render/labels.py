@@ -26,6 +26,8 @@ LABELS = {
         "tests": "The same checks run as tests in {tests}.",
         "no_result": "The experiment <code>{id}</code> has no result, so its claims could not be checked: {reason}",
         "fold": "Show all {lines} lines",  # book.js relabels it as it toggles
+        "figure_note": "",  # the figures are drawn in English: nothing to say
+        "permalink": "Permanent link",  # a heading's anchor (the toc extension writes the English)
         # A claim's check, its measured value, its spread over the seeds (CHECK_PHRASES).
         "true": "is true", "value": "value", "holds": "true", "fails": "false", "none": "none of {runs} runs",
         "all": "all {runs} runs", "between": "{low} to {high} of {runs} runs", "at_least": "at least {low} of {runs} runs",
@@ -43,22 +45,25 @@ LABELS = {
     "zh": {
         "yes": "是", "no": "否", "data": "数据（JSON）", "source": "源代码",
         "title": "经过测试的结论", "measured": "测量值", "seeds": "种子 {seeds}", "check": "检验",
-        "test": "测试", "checked": "受检的量",
+        "test": "测试", "checked": "检验量",
         "intro": "下面每一句话都用本页代码测得的数字来检验：构建网站时，每个实验都在种子 {seeds} 上重新运行，"
                  "任何一项检验不通过，构建就会停止。“测量值”是种子 {seed} 的结果，也就是图和正文所用的那一次。",
         "tests": "同样的检验也作为测试运行，见 {tests}。",
         "no_result": "实验 <code>{id}</code> 没有结果，因此无法检验它的结论：{reason}",
         "fold": "显示全部 {lines} 行",
+        "permalink": "本节链接",
+        # matplotlib draws the figures once, in English, for both editions (首页 says why).
+        "figure_note": "图中标注为英文",
         "still_checking": "仍在后台检验中（mkdocs serve）",
         "true": "成立", "value": "测量值", "holds": "成立", "fails": "不成立", "none": "{runs} 次运行中没有一次",
         "all": "全部 {runs} 次运行", "between": "{runs} 次运行中 {low} 到 {high} 次", "at_least": "{runs} 次运行中至少 {low} 次",
-        "at_most": "{runs} 次运行中至多 {high} 次", "count": "{runs} 次运行中 {count} 次",
+        "at_most": "{runs} 次运行中至多 {high} 次", "count": "{count} 次（共 {runs} 次运行）",
         "always": "每个种子都成立", "not_always": "并非每个种子都成立", "every_seed": "每个种子都是 {value}",
         # The notebook is code: the Chinese page links to the one English copy.
         "run_it": (
             '???+ example book-phone-folded "自己动手运行"\n'
             "    本页的每一幅图和每一个数字，都是构建网站时由这里展示的代码生成的。"
-            '<a href="{up}{notebook_dir}/{chapter}/">本章的笔记本</a>包含同样的代码及其输出（代码注释为英文）；'
+            '<a href="{up}{notebook_dir}/{chapter}/">本章的 Jupyter 笔记本</a>包含同样的代码及其输出（代码注释为英文）；'
             '<a href="{download}" download>下载它（.ipynb）</a>，在<a href="{repo}">仓库</a>的克隆中运行。\n'
         ),
     },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 from book.render.labels import LABELS
@@ -80,6 +81,17 @@ def fold_long_code(html: str, language: str = "en") -> str:
                 f"{block}{button}</div>")
 
     return HIGHLIGHT_BLOCK.sub(fold, html)
+
+
+#: The anchor Python-Markdown's toc extension gives each heading, titled in English in every edition.
+PERMALINK = re.compile(r'(<a class="headerlink" href="[^"]*") title="Permanent link"')
+
+
+def translate_permalinks(html: str, language: str = "en") -> str:
+    """Each heading's anchor titled in the page's language (the toc extension is configured
+    once for both editions)."""
+    title = html_lib.escape(LABELS[language]["permalink"], quote=True)
+    return PERMALINK.sub(lambda m: f'{m.group(1)} title="{title}"', html)
 
 
 def break_code_titles(html: str) -> str:

@@ -146,6 +146,7 @@ class BookPlugin:
         html = page_html.wrap_tables(html)
         html = page_html.break_code_titles(html)
         html = page_html.fold_long_code(html, self._language(config))
+        html = page_html.translate_permalinks(html, self._language(config))
         html = page_html.exclude_code_from_search(html)
         return self._typeset(math.render_math, html, where)
 

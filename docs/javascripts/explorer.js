@@ -224,8 +224,8 @@
         forward_explodes: function (forward, limit) {
           return "前向爆炸：各层输出的离散程度从第一层到最后一层变化 " + forward + " 个数量级，超出 +" + limit;
         },
-        saturated: function (share, limit) { return "饱和单元：某一层 " + share + " % 的输出饱和，超过 " + limit + " %"; },
-        dead: function (share, limit) { return "死亡单元：某一层 " + share + " % 的单元死亡，超过 " + limit + " %"; }
+        saturated: function (share, limit) { return "饱和单元：某一层 " + share + "% 的输出饱和，超过 " + limit + "%"; },
+        dead: function (share, limit) { return "死亡单元：某一层 " + share + "% 的单元死亡，超过 " + limit + "%"; }
       },
       unflaggedGradient: function (direction, trend, limit, cancelled) {
         return "工具没有把梯度本身判为" + (direction === "vanishes" ? "消失" : "爆炸") + "，因为它评判的是权重梯度相对于权重的变化" +

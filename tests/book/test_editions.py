@@ -138,6 +138,33 @@ def test_each_edition_searches_its_own_pages(built_site):
     from book.translations import terminology
 
     glossary = (Path(__file__).resolve().parents[2] / "docs" / "glossary.zh.md").read_text(encoding="utf-8")
-    for term in ("残差连接", "遗忘门", "批归一化", "梯度裁剪"):
+    for term in ("残差连接", "遗忘门", "批量归一化", "梯度裁剪"):
         assert term in terminology(glossary)
         assert f"\u200b{term}\u200b" in text, f"{term} is cut into pieces in the Chinese search index"
+
+
+#: What Material, Python-Markdown and mkdocs.yml write in English into every page's interface,
+#: and what a Chinese page says instead.
+INTERFACE = {
+    "footer": (r'<div class="md-copyright__highlight">\s*(.*?)\s*</div>', "Text and code under the MIT licence."),
+    "search dialog": (r'<div class="md-search"[^>]*aria-label="([^"]*)"', "Search"),
+    "theme toggle": (r'<label class="md-header__button md-icon" title="([^"]*)"', "Switch to dark mode"),
+    "theme toggle name": (r'<input class="md-option"[^>]*aria-label="([^"]*)"', "Switch to dark mode"),
+    "heading anchor": (r'<a class="headerlink" href="[^"]*" title="([^"]*)"', "Permanent link"),
+}
+
+
+@pytest.mark.parametrize("page", ["lstm/index.html", "diagnosis/index.html", "index.html"])
+def test_the_chinese_interface_is_chinese(built_site, page):
+    english = (built_site / page).read_text(encoding="utf-8")
+    chinese = (built_site / "zh" / page).read_text(encoding="utf-8")
+    problems = []
+    for part, (pattern, english_words) in INTERFACE.items():
+        found_en, found_zh = re.search(pattern, english, re.S), re.search(pattern, chinese, re.S)
+        if part == "heading anchor" and page == "index.html" and not found_en:
+            continue
+        assert found_en and found_en.group(1) == english_words, (part, found_en and found_en.group(1))
+        if not found_zh or not HAN.search(found_zh.group(1)):
+            problems.append(f"zh/{page}: the {part} says {found_zh and found_zh.group(1)!r}")
+    assert "Permanent link" not in chinese
+    assert not problems, "\n".join(problems)

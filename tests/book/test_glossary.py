@@ -247,9 +247,11 @@ EVERYDAY_WORDS = {
     "diagnosis tool": "the recorder, which has its own entry",
     "healthy twin (diagnosis)": "the diagnosis chapter's word for a specimen's fixed version",
     "median run": "plain English: the run with the median outcome",
+    "checked quantity (of a claim)": "the claims card's label for the number a claim's check reads",
     # plain English, used in its everyday sense
     "cause (of vanishing or exploding gradients)": "plain English", "remedy": "plain English",
     "chance level": "plain English: the score of guessing, stated on each page that uses it",
+    "percentage point": "plain English: the difference of two percentages",
     "training diverges": "plain English", "trains (a run)": "plain English", "blow up (a run)": "plain English",
     "run (one training run)": "plain English", "measured": "plain English", "diagnosis": "plain English",
     "weight initialisation": "the general word; each initialisation has its own entry",

@@ -207,7 +207,7 @@ def test_a_chinese_page_takes_the_snippets_chinese_texts():
                  texts=lambda snippet_id: CHINESE)
     assert out.errors == []
     assert 'alt="一条上升的线。"' in out.markdown and "一个演示实验" in out.markdown and "<math" in out.markdown
-    assert "经过测试的结论" in out.markdown and "16 次运行中 14 次" in out.markdown
+    assert "经过测试的结论" in out.markdown and "14 次（共 16 次运行）" in out.markdown
     assert "16 次运行中至少 12 次" in out.markdown and "数据（JSON）" in out.markdown
     assert "Tested claims" not in out.markdown and "A claim." not in out.markdown
 
@@ -235,7 +235,7 @@ def test_a_claim_checked_on_a_distance_shows_the_quantity_too():
     assert "<dt>Checked</dt><dd>0.0008</dd>" in md
     shown = SnippetText("s.zh.toml", "演示", {}, {"c": "结论。"}, {"c": "比值"})
     md = render("[[demo:rate]]\n[[claims]]", "p.zh.md", views, language="zh", texts=lambda i: shown).markdown
-    assert "比值 = 0.4992" in md and "<dt>受检的量</dt><dd>0.0008</dd>" in md
+    assert "比值 = 0.4992" in md and "<dt>检验量</dt><dd>0.0008</dd>" in md
 
 
 # ------------------------------------------------------------------ setup values, read from the code that ran

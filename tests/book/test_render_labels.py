@@ -25,7 +25,7 @@ def test_a_check_in_each_language(check, english, chinese):
 
 
 @pytest.mark.parametrize("check, value, english, chinese", [
-    (Check(12, None, **COUNT), 14.0, "14 of 16 runs", "16 次运行中 14 次"),
+    (Check(12, None, **COUNT), 14.0, "14 of 16 runs", "14 次（共 16 次运行）"),
     (Check(None, None), True, "true", "成立"),
     (Check(None, None), False, "false", "不成立"),
     (Check(None, 1, ".2f"), 0.123, "0.12", "0.12"),
@@ -37,8 +37,8 @@ def test_a_measured_value_in_each_language(check, value, english, chinese):
 @pytest.mark.parametrize("check, values, english, chinese", [
     (Check(None, None), [True] * 5, "true at every seed", "每个种子都成立"),
     (Check(None, None), [True, False], "not true at every seed", "并非每个种子都成立"),
-    (Check(12, None, **COUNT), [12.0, 14.0, 13.0], "12–14 of 16 runs", "16 次运行中 12–14 次"),
-    (Check(12, None, **COUNT), [14.0, 14.0], "14 of 16 runs", "16 次运行中 14 次"),
+    (Check(12, None, **COUNT), [12.0, 14.0, 13.0], "12–14 of 16 runs", "12–14 次（共 16 次运行）"),
+    (Check(12, None, **COUNT), [14.0, 14.0], "14 of 16 runs", "14 次（共 16 次运行）"),
     (Check(None, 1, ".2f"), [0.251, 0.249], "0.25 at every seed", "每个种子都是 0.25"),
     (Check(None, 1), [0.5, 0.9, 0.7], "0.5 … 0.9", "0.5 … 0.9"),
 ])
