@@ -5,8 +5,8 @@ plus ε (Kingma & Ba 2015): u = m̂/(√v̂ + ε). While the gradient's size |g|
 the update is about ±1 per parameter, whatever the gradient's scale — the property that
 makes the learning rate the step size. When |g| falls toward ε, u ≈ m̂/ε and the update
 shrinks with the gradient. Wortsman et al. (2023) found the gradient RMS of the largest
-models' layers falling to ε's size, and the updates with it; Molybog et al. (2023) trace
-Adam's loss spikes to the same ratio. We reproduce the mechanism by scaling the loss (and
+models' layers falling to ε's size, and the updates with it; Molybog et al. (2023) relate
+Adam's loss spikes to its updates in layers whose gradient entries have become tiny. We reproduce the mechanism by scaling the loss (and
 with it every gradient) of the copying Transformer by 1 down to 10⁻¹⁰, with PyTorch's
 default ε = 10⁻⁸ and learning rate 0.01, six runs from the same initial network and the
 same batches, in one batched program; at every step we record the RMS of each run's

@@ -49,6 +49,8 @@ def measure(replicas: int = 4, lr: float = 0.1, steps: int = 80, d: int = 32,
         "largest_abs_log_z_strong": rounded(float(np.abs(final_log_z[group["strong"]]).max())),
         "palm_lower_pairs": int((final_log_z[group["palm"]] < final_log_z[group["none"]]).sum()),
         "solved": {name: int((final_loss[s] < solved).sum()) for name, s in group.items()},
+        # PaLM's z-loss term per token at the median drift without it: λ · log²Z
+        "exercise": {"palm_term": rounded(Z_LOSS_WEIGHTS[1] * float(np.median(final_log_z[group["none"]])) ** 2)},
     }
 # --8<-- [end:measure]
 

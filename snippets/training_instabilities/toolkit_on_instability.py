@@ -68,6 +68,10 @@ def measure(runs: int = 3, lr: float = 0.1, control_lr: float = 0.01, steps: int
         # steps from the logit's tenfold growth to the first flag, over the flagged runs
         "flag_delays": [r["first_flag_step"] - r["logit_onset_step"] for r in high
                         if r["first_flag_step"] is not None and r["logit_onset_step"] is not None],
+        "smallest_flag_delay": min(
+            [r["first_flag_step"] - r["logit_onset_step"] for r in high
+             if r["first_flag_step"] is not None and r["logit_onset_step"] is not None],
+            default=steps),  # no flag within the run: at least the run's length
         "runs_with_onset": sum(r["logit_onset_step"] is not None for r in high),
         "runs_flagged": sum(r["first_flag_step"] is not None for r in high),
         "runs_flagged_before_onset": before("first_flag_step"),
@@ -126,7 +130,7 @@ CLAIMS = (
         "toolkit_flags_late",
         "Where the toolkit flags a high-rate run at all, its first flag comes at least "
         "[[at_least|d]] steps after the logits' tenfold growth.",
-        lambda r: min(r["flag_delays"], default=r["steps"]),
+        lambda r: r["smallest_flag_delay"],
         at_least=8,
     ),
     Claim(
