@@ -90,7 +90,7 @@ CLAIMS = (
         "With the z-loss at weight [[results.weights.strong|g]], |log Z| of every run ends below "
         "[[at_most|g]].",
         lambda r: r["largest_abs_log_z_strong"],
-        at_most=2,
+        at_most=5,
     ),
     Claim(
         "z_loss_costs_no_accuracy",
