@@ -83,7 +83,7 @@ def measure(runs: int = 3, lr: float = 0.1, control_lr: float = 0.01, steps: int
 
 # --8<-- [start:plot]
 def plot(results: dict) -> dict:
-    fig, (top, bottom) = new_figure(nrows=2, width=6.4, height=5.0)
+    fig, (top, bottom) = new_figure(ncols=2, width=7.6, height=3.4)
     for i, r in enumerate(results["runs"]):
         steps = np.arange(1, len(r["loss"]) + 1)
         label = f"lr {r['lr']:g}" if i == 0 else None
@@ -97,10 +97,10 @@ def plot(results: dict) -> dict:
     top.plot(np.arange(1, len(c["loss"]) + 1), c["largest_logit"], color="C6", ls="--",
              label=f"control, lr {c['lr']:g}")
     bottom.plot(np.arange(1, len(c["loss"]) + 1), c["loss"], color="C6", ls="--", lw=1)
-    top.set(yscale="log", ylabel="largest attention logit",
-            title="o: logit reaches ×10 its start   x: the toolkit's first flag")
+    top.set(yscale="log", xlabel="AdamW step", ylabel="largest attention logit",
+            title="o: logit ×10 its start; x: first flag")
     top.legend(fontsize=8)
-    bottom.set(xlabel="AdamW step", ylabel="training loss")
+    bottom.set(xlabel="AdamW step", ylabel="training loss", title="the same runs")
     alt = ("First panel: the largest attention logit against the step for three runs at the "
            "high learning rate and one control run at the low rate, on a logarithmic scale, "
            "with circles where the logit first reaches ten times its start and crosses where the "
