@@ -52,6 +52,10 @@ def measure(lr: float = 0.01, eps: float = 1e-8, steps: int = 80, d: int = 32,
         "largest_update_below_eps": rounded(float(
             (update / np.maximum(grad_over_eps, 1e-30))[grad_over_eps < 0.1].max())),
         "scale_invariance_gap": rounded(float(abs(final_loss[2] - final_loss[0]))),
+        "exercise": {  # the run whose gradient RMS is about ε (scale 10⁻⁶)
+            "update_ratio": rounded(float(median_update[3] / median_update[0])),
+            "predicted_ratio": rounded(float(np.median(grad_over_eps[:, 3] / (1 + grad_over_eps[:, 3])))),
+        },
     }
 # --8<-- [end:measure]
 

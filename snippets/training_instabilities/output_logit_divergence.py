@@ -47,6 +47,7 @@ def measure(replicas: int = 4, lr: float = 0.1, steps: int = 80, d: int = 32,
         "final_loss": {name: rounded(final_loss[s]) for name, s in group.items()},
         "smallest_drift_without": rounded(float(final_log_z[group["none"]].min())),
         "largest_abs_log_z_strong": rounded(float(np.abs(final_log_z[group["strong"]]).max())),
+        "median_abs_log_z_strong": rounded(float(np.median(np.abs(final_log_z[group["strong"]])))),
         "palm_lower_pairs": int((final_log_z[group["palm"]] < final_log_z[group["none"]]).sum()),
         "solved": {name: int((final_loss[s] < solved).sum()) for name, s in group.items()},
         # PaLM's z-loss term per token at the median drift without it: λ · log²Z
@@ -81,16 +82,16 @@ CLAIMS = (
     Claim(
         "log_z_drifts_without_z_loss",
         "Without the z-loss, the median run's log Z ends above [[at_least|g]] (it starts near "
-        "[[results.initial_log_z|.2g]]).",
+        "the log of the vocabulary size).",
         lambda r: r["median_final_log_z"]["none"],
         at_least=6,
     ),
     Claim(
         "strong_z_loss_holds_log_z_near_zero",
-        "With the z-loss at weight [[results.weights.strong|g]], |log Z| of every run ends below "
-        "[[at_most|g]].",
-        lambda r: r["largest_abs_log_z_strong"],
-        at_most=5,
+        "With the z-loss at weight [[results.weights.strong|g]], the median run's |log Z| ends "
+        "below [[at_most|g]].",
+        lambda r: r["median_abs_log_z_strong"],
+        at_most=2,
     ),
     Claim(
         "z_loss_costs_no_accuracy",
