@@ -61,7 +61,10 @@ class Block(nn.Module):
         logits = (q @ k.transpose(-1, -2)) / math.sqrt(head_dim)  # (E, B, heads, T, T)
         causal = torch.ones(T, T, dtype=torch.bool).tril()
         logits = logits.masked_fill(~causal, -math.inf)
-        mixed = torch.softmax(logits, -1) @ v
+        weights = torch.softmax(logits, -1)
+        # the attention's entropy in nats, mean over rows (Zhai et al. 2023 watch its collapse)
+        self.entropy = -torch.special.xlogy(weights, weights).detach().sum(-1).mean((1, 2, 3))
+        mixed = weights @ v
         h = h + (mixed.transpose(2, 3).reshape(E, B * T, d) @ self.wo).view(E, B, T, d)
         x = layer_norm(h, self.gain2).reshape(E, B * T, d)
         h = h + (torch.relu(x @ self.w1) @ self.w2).view(E, B, T, d)
@@ -86,7 +89,8 @@ class TinyLM(nn.Module):
 
     def forward(self, tokens: torch.Tensor, qk_norm: torch.Tensor):
         """tokens (E, B, T); qk_norm (E,) bools. Returns the logits (E, B, T, vocab) and
-        each member's largest attention logit q·k/√d_head over layers, heads and tokens.
+        each member's largest attention logit q·k/√d_head over layers, heads and tokens;
+        keeps each member's mean attention entropy as ``attention_entropy``.
         """
         E, B, T = tokens.shape
         h = self.embed[torch.arange(E).view(E, 1, 1), tokens] + self.position[:, :, :T]
@@ -94,6 +98,7 @@ class TinyLM(nn.Module):
         for block in self.blocks:
             h, block_largest = block(h, qk_norm)
             largest.append(block_largest)
+        self.attention_entropy = torch.stack([block.entropy for block in self.blocks]).mean(0)
         out = layer_norm(h, self.readout["final_gain"]).reshape(E, B * T, -1) @ self.readout["head"]
         return out.view(E, B, T, -1), torch.stack(largest).amax(0)
 # --8<-- [end:model]
@@ -141,7 +146,8 @@ def train(lr, qk_norm, z_loss, eps, *, replicas: int, loss_scale=None, steps: in
     loss (and so its gradient) if given.
 
     A linear warm-up over ``warmup`` steps, then a constant rate. Returns per step and
-    member: the loss (cross-entropy on the copied half), the largest attention logit, the
+    member: the loss (cross-entropy on the copied half), the largest attention logit and the
+    mean attention entropy, the
     mean log Z of the output, and (if ``rms``) the RMS of the gradient and of the update. A member whose loss
     turns non-finite is frozen (its learning rate set to zero) and marked.
     """
@@ -156,7 +162,8 @@ def train(lr, qk_norm, z_loss, eps, *, replicas: int, loss_scale=None, steps: in
     state = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
     rng = generator(seed + 1)
     alive = torch.ones(members, dtype=torch.bool)
-    record = {k: [] for k in ("loss", "max_attention_logit", "log_z", "grad_rms", "update_rms")}
+    record = {k: [] for k in ("loss", "max_attention_logit", "attention_entropy", "log_z",
+                              "grad_rms", "update_rms")}
     for step in range(1, steps + 1):
         inputs, targets = copy_batch(members, batch, half, vocab, rng)
         logits, largest = model(inputs, qk_norm)
@@ -176,6 +183,7 @@ def train(lr, qk_norm, z_loss, eps, *, replicas: int, loss_scale=None, steps: in
                                  weight_decay=weight_decay)
         record["loss"].append(torch.where(alive, cross_entropy.detach(), math.inf))
         record["max_attention_logit"].append(largest)
+        record["attention_entropy"].append(model.attention_entropy)
         record["log_z"].append(log_z.detach().mean((1, 2)))
         if rms:  # over all of a member's parameters
             flat = lambda tensors: torch.cat([t.reshape(members, -1) for t in tensors], 1)

@@ -7,8 +7,8 @@ q·k/√d_head until the softmax puts all its weight on one key and training sta
 (QK-LayerNorm) caps every logit at √d_head. We train 2-layer pre-LN Transformer language
 models (d_model 32, 2 heads) to copy a sequence of 4 tokens, with AdamW for 80 steps at
 five learning rates, with and without QK-LayerNorm, from two initial networks each: 20
-runs, as one batched program. We record each run's largest attention logit at every step
-and its final loss (the mean of the last 10 steps).
+runs, as one batched program. We record each run's largest attention logit and mean
+attention entropy at every step, and its final loss (the mean of the last 10 steps).
 """
 
 import math
@@ -51,6 +51,7 @@ def measure(replicas: int = 2, steps: int = 80, layers: int = 2, d: int = 32, he
     best = min(min(m) for m in median_by.values())
     sensitivity = {name: float(np.mean(m) - best) for name, m in median_by.items()}
     growth = logits[-1] / logits[0]
+    entropy = record["attention_entropy"][-10:].mean(0)  # nats, mean of the last 10 steps
     failed = lambda name, rates: int((final[pick(name, rates)] > solved).sum())
     return {
         "learning_rates": list(LEARNING_RATES),
@@ -73,6 +74,12 @@ def measure(replicas: int = 2, steps: int = 80, layers: int = 2, d: int = 32, he
         "largest_logit_qk_norm": rounded(float(logits[:, qk_norm.numpy()].max())),
         "largest_attention_logit_qk_norm_over_bound": rounded(
             float(logits[:, qk_norm.numpy()].max()) / math.sqrt(d // heads)),
+        "uniform_entropy": rounded(float(np.mean([math.log(i + 1) for i in range(2 * half)]))),
+        "initial_entropy": rounded(float(record["attention_entropy"][0].mean())),
+        "entropy_high": {"plain": rounded(float(np.median(entropy[pick("plain", high)]))),
+                         "qk_norm": rounded(float(np.median(entropy[pick("qk_norm", high)])))},
+        "largest_entropy_high_plain": rounded(float(entropy[pick("plain", high)].max())),
+        "smallest_entropy_high_qk_norm": rounded(float(entropy[pick("qk_norm", high)].min())),
         "qk_norm_lower_high": int((final[pick("qk_norm", high)] < final[pick("plain", high)]).sum()),
         "nonfinite_runs": int((~np.isfinite(record["loss"][-1])).sum()),
         "exercise": {  # the middle rate, without QK-LayerNorm: median over its runs
@@ -136,6 +143,14 @@ CLAIMS = (
         "√d_head = [[results.logit_bound|g]].",
         lambda r: r["largest_attention_logit_qk_norm_over_bound"],
         at_most=1.0,
+    ),
+    Claim(
+        "attention_entropy_collapses_at_high_rates",
+        "Without QK-LayerNorm, at the two highest learning rates the mean attention entropy of "
+        "every run ends below [[at_most|g]] nats (attention spread evenly over the keys would have "
+        "[[results.uniform_entropy|.2f]]).",
+        lambda r: r["largest_entropy_high_plain"],
+        at_most=0.5,
     ),
     Claim(
         "qk_layernorm_ends_lower_at_high_rates",
