@@ -1,0 +1,1 @@
+"""Training instabilities: loss spikes at high learning rates"""
