@@ -42,7 +42,7 @@ RETIRED = {
     r"批归一化": "批量归一化",
     r"批大小": "批量大小",
     r"批次": "批量 / 小批量",
-    r"(?<!Jupyter )笔记本": "Jupyter 笔记本（notebook; 笔记 is the source note）",
+    r"(?<!Jupyter )笔记本(?!电脑)": "Jupyter 笔记本（notebook; 笔记 is the source note）",
     r"受检的量": "检验量",
     r"动力等距": "动力学等距",
     r"首阶近似": "一阶近似",
@@ -180,6 +180,7 @@ def test_no_retired_term_in_the_chinese_edition():
 def test_the_retired_term_check_can_fail():
     assert retired_terms("普通网络的梯度剖面，及其残差孪生网络")
     assert not retired_terms("本章的 Jupyter 笔记本，逐层梯度曲线")
+    assert not retired_terms("在笔记本电脑的 CPU 上")  # a laptop, not a notebook
 
 
 def test_the_glossary_table_gives_the_terms_that_replace_the_retired_ones():
