@@ -169,6 +169,13 @@ CLAIMS = (
         out_of=4,
     ),
     Claim(
+        "runs_stall_rather_than_overflow",
+        "No run of the sweep ends with a non-finite loss: the runs that fail stall at a finite "
+        "loss instead of overflowing.",
+        lambda r: r["nonfinite_runs"],
+        at_most=0,
+    ),
+    Claim(
         "qk_layernorm_flattens_sensitivity",
         "QK-LayerNorm lowers the learning-rate sensitivity (the mean excess of the final loss "
         "over the best, across the rates) below its value without (a ratio under [[at_most|g]]).",
