@@ -400,6 +400,34 @@ def rounded(values, digits: int = 6):
     return float(f"{float(values):.{digits}g}")
 
 
+# -------------------------------------------------------------- optimisers
+
+
+# --8<-- [start:adam_step]
+def adam_step(params, grads, state, lr: torch.Tensor, step: int, betas=(0.9, 0.999), eps=1e-8,
+              weight_decay: float = 0.0) -> list:
+    """One step of Adam (Kingma & Ba 2015) for an ensemble stacked along the first axis of every
+    parameter: one learning rate per member (``lr`` of shape (E,)), ``eps`` a number or one per
+    member, ``weight_decay`` AdamW's decoupled decay (Loshchilov & Hutter 2019). ``state`` holds
+    one (m, v) pair of zero tensors per parameter. Returns each parameter's update
+    u = m̂/(√v̂ + ε), before the learning rate and the decay.
+    """
+    updates = []
+    for p, g, (m, v) in zip(params, grads, state):
+        shape = (-1,) + (1,) * (p.dim() - 1)  # the ensemble runs along the first axis
+        rate = lr.view(shape)
+        epsilon = eps.view(shape) if torch.is_tensor(eps) else eps
+        m.lerp_(g, 1 - betas[0])
+        v.mul_(betas[1]).addcmul_(g, g, value=1 - betas[1])
+        update = (m / (1 - betas[0] ** step)) / ((v / (1 - betas[1] ** step)).sqrt() + epsilon)
+        if weight_decay:
+            p.mul_(1 - rate * weight_decay)  # decoupled: not through m and v
+        p.sub_(rate * update)
+        updates.append(update)
+    return updates
+# --8<-- [end:adam_step]
+
+
 # ------------------------------------------------------------ residual networks
 
 

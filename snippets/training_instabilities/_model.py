@@ -1,4 +1,4 @@
-"""A small pre-LN Transformer language model for an ensemble of runs, and AdamW written out.
+"""A small pre-LN Transformer language model for an ensemble of runs, and its training loop.
 
 Every weight has a leading ensemble dimension E: E independent networks, each with its own
 learning rate, AdamW ε, QK-LayerNorm switch and z-loss weight, trained side by side as one
@@ -20,7 +20,10 @@ import math
 import torch
 from torch import nn
 
-from snippets.common import generator
+from snippets.common import adam_step, generator
+
+#: AdamW's (β₁, β₂), as in Wortsman et al. (2023) and most large-model recipes.
+BETAS = (0.9, 0.95)
 
 
 def layer_norm(h: torch.Tensor, gain: torch.Tensor | None = None) -> torch.Tensor:
@@ -104,27 +107,6 @@ class TinyLM(nn.Module):
 # --8<-- [end:model]
 
 
-# --8<-- [start:adamw]
-def adamw_step(params, grads, state, lr, step: int, eps, betas=(0.9, 0.95),
-               weight_decay: float = 1e-4) -> list:
-    """AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019) with one learning rate and one ε
-    per ensemble member (lr, eps: tensors of shape (E,)). Returns each parameter's update
-    (before the learning rate and the weight decay), u = m̂/(√v̂ + ε).
-    """
-    updates = []
-    for p, g, (m, v) in zip(params, grads, state):
-        shape = (-1,) + (1,) * (p.dim() - 1)  # the ensemble runs along the first axis
-        rate, epsilon = lr.view(shape), eps.view(shape)
-        m.lerp_(g, 1 - betas[0])
-        v.mul_(betas[1]).addcmul_(g, g, value=1 - betas[1])
-        update = (m / (1 - betas[0] ** step)) / ((v / (1 - betas[1] ** step)).sqrt() + epsilon)
-        p.mul_(1 - rate * weight_decay).sub_(rate * update)  # decoupled weight decay
-        updates.append(update)
-    return updates
-# --8<-- [end:adamw]
-
-
-
 def copy_batch(members: int, batch: int, half: int, vocab: int, rng: torch.Generator):
     """Sequences a₁…a_n SEP a₁…a_{n−1} (token 0 is SEP): from the separator on, each next
     token is the copy of one n positions back. Returns the inputs and the targets, shared
@@ -179,8 +161,7 @@ def train(lr, qk_norm, z_loss, eps, *, replicas: int, loss_scale=None, steps: in
         grads = [torch.nan_to_num(g) for g in grads]
         rate = torch.where(alive, lr * min(1.0, step / warmup), 0.0)
         with torch.no_grad():
-            updates = adamw_step(params, grads, state, rate, step, eps,
-                                 weight_decay=weight_decay)
+            updates = adam_step(params, grads, state, rate, step, BETAS, eps, weight_decay)
         record["loss"].append(torch.where(alive, cross_entropy.detach(), math.inf))
         record["max_attention_logit"].append(largest)
         record["attention_entropy"].append(model.attention_entropy)

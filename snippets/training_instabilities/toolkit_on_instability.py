@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from gradient_flow import GradientFlowRecorder
-from snippets.common import Claim, generator, new_figure, rounded
-from snippets.training_instabilities._model import TinyLM, adamw_step, copy_batch
+from snippets.common import Claim, adam_step, generator, new_figure, rounded
+from snippets.training_instabilities._model import BETAS, TinyLM, copy_batch
 
 
 # --8<-- [start:measure]
@@ -37,8 +37,8 @@ def run(lr: float, seed: int, steps: int, half: int, batch: int, vocab: int, d: 
             loss.backward()
             recorder.record()
             with torch.no_grad():  # the AdamW of the other experiments, one member
-                adamw_step(params, [p.grad for p in params], state,
-                           torch.tensor([lr * min(1.0, step / warmup)]), step, torch.tensor([1e-8]))
+                adam_step(params, [p.grad for p in params], state,
+                          torch.tensor([lr * min(1.0, step / warmup)]), step, BETAS, torch.tensor([1e-8]), 1e-4)
             losses.append(loss.item())
             largest_logit.append(largest.item())
         recorded = [every * i for i in range(len(recorder.steps))]

@@ -18,32 +18,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from snippets.common import Claim, generator, new_figure, rounded
+from snippets.common import Claim, adam_step, generator, new_figure, rounded
 from snippets.transformer_layernorm._transformer import Encoder
 
 
 # --8<-- [start:measure]
-def adam_step(
-    params,
-    grads,
-    state,
-    lr: torch.Tensor,
-    step: int,
-    betas=(0.9, 0.98),
-    eps: float = 1e-9,
-) -> None:
-    """Adam (Kingma & Ba 2015) with one learning rate per ensemble member (lr has shape
-    (E,)).
-    """
-    for p, g, (m, v) in zip(params, grads, state):
-        m.lerp_(g, 1 - betas[0])
-        v.mul_(betas[1]).addcmul_(g, g, value=1 - betas[1])
-        update = (m / (1 - betas[0] ** step)) / (
-            (v / (1 - betas[1] ** step)).sqrt() + eps
-        )
-        p.sub_(update * lr.view(-1, *[1] * (p.dim() - 1)))
-
-
 def train(
     kind: str,
     schedules: list,
@@ -91,7 +70,7 @@ def train(
         grads = torch.autograd.grad(loss.sum(), params)
         rate = torch.where(warm, lr * min(1.0, step / warmup), torch.tensor(lr))
         with torch.no_grad():
-            adam_step(params, grads, state, rate, step)
+            adam_step(params, grads, state, rate, step, betas=(0.9, 0.98), eps=1e-9)
         losses.append(loss.detach().numpy())
     return np.array(losses)  # (steps, members)
 

@@ -4,7 +4,8 @@ import torch
 
 from book.testing import measured
 from snippets.training_instabilities import adam_epsilon_collapse as snippet
-from snippets.training_instabilities._model import adamw_step
+from snippets.common import adam_step
+from snippets.training_instabilities._model import BETAS
 
 
 def test_constant_gradient_update_is_g_over_g_plus_eps():
@@ -14,7 +15,7 @@ def test_constant_gradient_update_is_g_over_g_plus_eps():
     state = [(torch.zeros_like(p), torch.zeros_like(p))]
     eps = torch.full((3,), 1e-8, dtype=torch.float64)
     for step in range(1, 6):
-        (update,) = adamw_step([p], [g], state, torch.zeros(3, dtype=torch.float64), step, eps)
+        (update,) = adam_step([p], [g], state, torch.zeros(3, dtype=torch.float64), step, BETAS, eps)
     assert torch.allclose(update, g / (g.abs() + 1e-8), rtol=1e-9)
 
 

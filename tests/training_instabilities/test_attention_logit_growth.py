@@ -6,7 +6,7 @@ import torch
 
 from book.testing import measured
 from snippets.training_instabilities import attention_logit_growth as snippet
-from snippets.training_instabilities._model import TinyLM, adamw_step, train
+from snippets.training_instabilities._model import TinyLM, train
 
 SETUP = dict(steps=12, layers=2, d=16, heads=2, vocab=8, half=3, batch=4, seed=3)
 
@@ -23,25 +23,6 @@ def test_batched_runs_equal_one_at_a_time():
         for key, values in alone.items():
             assert torch.allclose(torch.from_numpy(together[key][:, i]), torch.from_numpy(values[:, 0]),
                                   rtol=1e-4, atol=1e-6), key
-
-
-def test_adamw_step_matches_torch_adamw():
-    p = torch.nn.Parameter(torch.randn(2, 3, 4, dtype=torch.float64))
-    copies = [torch.nn.Parameter(p.detach()[i].clone()) for i in range(2)]
-    rates, eps = (0.01, 0.1), (1e-8, 1e-3)
-    references = [torch.optim.AdamW([q], lr=r, betas=(0.9, 0.95), eps=e, weight_decay=1e-4)
-                  for q, r, e in zip(copies, rates, eps)]
-    state = [(torch.zeros_like(p), torch.zeros_like(p))]
-    for step in range(1, 5):
-        g = torch.randn(2, 3, 4, dtype=torch.float64) * 1e-3
-        with torch.no_grad():
-            adamw_step([p], [g], state, torch.tensor(rates, dtype=torch.float64), step,
-                       torch.tensor(eps, dtype=torch.float64))
-        for i, (q, reference) in enumerate(zip(copies, references)):
-            q.grad = g[i].clone()
-            reference.step()
-    for i, q in enumerate(copies):
-        assert torch.allclose(p[i], q, atol=1e-12)
 
 
 def test_qk_layernorm_caps_logits_even_for_huge_weights():
