@@ -101,9 +101,9 @@ def plot(results: dict) -> dict:
         ax.plot(steps, results["logit_curves"]["qk_norm"][f"{rate:g}"], color=colour, ls="--",
                 label=f"lr {rate:g}, QK-LayerNorm")
     ax.axhline(results["logit_bound"], color="C6", lw=0.8, ls=":")
-    ax.set(yscale="log", xlabel="AdamW step", ylabel="largest attention logit q·k/√d_head",
-           title="median of the runs; dotted: √d_head, the cap under QK-LayerNorm")
-    ax.legend(fontsize=8, ncol=2)
+    ax.set(yscale="log", xlabel="AdamW step", ylabel="largest logit q·k/√d_head",
+           title="median of the runs")
+    fig.legend(loc="outside lower center", ncols=3, fontsize=8)
     alt = ("The largest attention logit against the training step, on a logarithmic scale, for "
            "the lowest learning rate and the two highest, with and without QK-LayerNorm. "
            "Without it the logit climbs from a few units to thousands at the high rates; with "
@@ -118,8 +118,7 @@ def plot(results: dict) -> dict:
             ax.plot([float(rate)] * len(values), values, "o", color=colour, ms=4, alpha=0.6)
         ax.plot(rates, results["median_final_loss"][name], color=colour, label=label)
     ax.axhline(results["chance_loss"], color="C6", lw=0.8, ls=":")
-    ax.set(xscale="log", xlabel="learning rate (AdamW)", ylabel="final loss",
-           title="dots: each run; lines: median; dotted: chance")
+    ax.set(xscale="log", xlabel="learning rate (AdamW)", ylabel="final loss")
     ax.legend(fontsize=9)
     alt = ("Final loss against the learning rate, on a logarithmic axis, for pre-LN "
            "Transformers with and without QK-LayerNorm, each run a dot and the median a line. "
