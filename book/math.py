@@ -89,6 +89,8 @@ def to_mathml(latex: str, display: bool) -> str:
 #: Where a long display formula may wrap onto a new line: before a top-level relation, and
 #: at a top-level \\qquad / \\quad (which separate formulas written side by side).
 BREAK = re.compile(r"\\qquad\b|\\quad\b|\\(?:begin|end)\{[^}]*\}|\\left\b|\\right\b|\\[A-Za-z]+|\\.|[{}]|=|<|>")
+#: A piece between two \\quad that is one command only (\\Rightarrow, \\iff): a connective.
+LONE_COMMAND = re.compile(r"\\[A-Za-z]+")
 RELATIONS = ("=", "<", ">", "\\approx", "\\le", "\\ge", "\\leq", "\\geq", "\\ll", "\\gg", "\\sim", "\\propto", "\\to")
 
 
@@ -109,6 +111,8 @@ def split_display(latex: str) -> list[tuple[str, bool]]:
         elif token in ("}", "\\right") or token.startswith("\\end"):
             depth -= 1
         elif depth == 0 and token in ("\\qquad", "\\quad"):
+            if LONE_COMMAND.fullmatch(latex[start:match.start()].strip()):
+                continue  # "\\Rightarrow" alone is no formula: it opens the one after it
             pieces.append((latex[start:match.start()], new))
             start, new, first_relation = match.end(), True, True
         elif depth == 0 and token in RELATIONS:

@@ -39,6 +39,14 @@ def test_long_display_formulas_are_split_where_they_may_wrap():
     assert 'tabindex="0"' in out  # a formula wider than the screen scrolls in a focusable box
 
 
+def test_a_connective_between_formulas_opens_the_formula_after_it():
+    """Alone, "⇒" would be a formula of its own, which the browser lays out zero wide."""
+    from book.math import split_display
+
+    assert split_display(r"a = b + c \quad\Rightarrow\quad d \propto e") == [
+        (r"a = b + c", False), (r"\Rightarrow\quad d \propto e", True)]
+
+
 def test_environments_are_not_split():
     from book.math import split_display
 
