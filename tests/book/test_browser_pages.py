@@ -177,6 +177,11 @@ def test_first_visit_to_a_chapter_downloads_at_most_500_kb(page_reports):
 #: theme is 250 KB of it; these pages sit at the edge, and whether their first figure is near
 #: enough to the screen to load with the page decides which side (measured 487–521 KB).
 OVER_BUDGET = {
-    "api/": (530, "the toolkit's whole manual is one page (its HTML is 190 KB)"),
-    "relu_initialisation/": (530, "the longest chapter (165 KB of HTML) and a 31 KB first figure"),
+    "api/": (560, "the toolkit's whole manual is one page (its HTML is 222 KB)"),
+    "relu_initialisation/": (530, "a long chapter (170 KB of HTML) and a 31 KB first figure"),
+    "transformer_layernorm/": (530, "a long chapter (181 KB of HTML) at the edge, like the one above"),
+    "weight_scale/": (560, "five experiments and the section before the first step: 226 KB of HTML, "
+                           "94 KB of it the code that ran (measured 525-544 KB)"),
+    "low_precision_training/": (540, "its first figure (44 KB) is near enough to the top to load with "
+                                     "the page (measured 512-513 KB)"),
 }
