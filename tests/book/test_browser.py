@@ -254,6 +254,7 @@ def test_search_index_loads_when_the_search_is_used(browser, server):
 #: Notebook pages that may weigh more than 300 KB, with the most they may weigh and why.
 HEAVY_NOTEBOOKS = {
     "explore": (310, "the explorer's program is one 900-line cell, highlighted (measured 302 KB)"),
+    "weight_scale": (400, "six experiments' programs, 232 KB of highlighted code (measured 380 KB)"),
 }
 
 
