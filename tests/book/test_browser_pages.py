@@ -180,8 +180,9 @@ OVER_BUDGET = {
     "api/": (560, "the toolkit's whole manual is one page (its HTML is 222 KB)"),
     "relu_initialisation/": (530, "a long chapter (170 KB of HTML) and a 31 KB first figure"),
     "transformer_layernorm/": (530, "a long chapter (181 KB of HTML) at the edge, like the one above"),
-    "weight_scale/": (560, "five experiments and the section before the first step: 226 KB of HTML, "
-                           "94 KB of it the code that ran (measured 525-544 KB)"),
+    "weight_scale/": (600, "five experiments and the section before the first step: 226 KB of HTML, "
+                           "94 KB of it the code that ran (measured 525-544 KB), and on the shorter "
+                           "Chinese page the first figure (42 KB) loading with it (589 KB)"),
     "low_precision_training/": (540, "its first figure (44 KB) is near enough to the top to load with "
                                      "the page (measured 512-513 KB)"),
 }
